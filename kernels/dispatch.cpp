@@ -1,0 +1,174 @@
+// The public entry points of nnfs::kernels: each calls through a table of implementations chosen once,
+// at first use. Today every slot holds the scalar reference; vectorized implementations take over
+// slots as they land (the tests compare each against ref).
+#include <omp.h>
+
+#include <atomic>
+
+#include "nnfs/kernels.hpp"
+
+namespace nnfs::kernels {
+
+namespace {
+
+struct KernelTable {
+    decltype(&ref::sgemm_fused) sgemm_fused = &ref::sgemm_fused;
+    decltype(&ref::activation_forward) activation_forward = &ref::activation_forward;
+    decltype(&ref::activation_backward) activation_backward = &ref::activation_backward;
+    decltype(&ref::softmax_forward) softmax_forward = &ref::softmax_forward;
+    decltype(&ref::log_softmax_forward) log_softmax_forward = &ref::log_softmax_forward;
+    decltype(&ref::softmax_backward) softmax_backward = &ref::softmax_backward;
+    decltype(&ref::cross_entropy_forward) cross_entropy_forward = &ref::cross_entropy_forward;
+    decltype(&ref::cross_entropy_backward) cross_entropy_backward = &ref::cross_entropy_backward;
+    decltype(&ref::cross_entropy_prob_forward) cross_entropy_prob_forward = &ref::cross_entropy_prob_forward;
+    decltype(&ref::cross_entropy_prob_backward) cross_entropy_prob_backward = &ref::cross_entropy_prob_backward;
+    decltype(&ref::mse_forward) mse_forward = &ref::mse_forward;
+    decltype(&ref::mse_backward) mse_backward = &ref::mse_backward;
+    decltype(&ref::bce_forward) bce_forward = &ref::bce_forward;
+    decltype(&ref::bce_backward) bce_backward = &ref::bce_backward;
+    decltype(&ref::bce_logits_forward) bce_logits_forward = &ref::bce_logits_forward;
+    decltype(&ref::bce_logits_backward) bce_logits_backward = &ref::bce_logits_backward;
+    decltype(&ref::column_sum) column_sum = &ref::column_sum;
+    decltype(&ref::row_sum) row_sum = &ref::row_sum;
+    decltype(&ref::batchnorm_forward_train) batchnorm_forward_train = &ref::batchnorm_forward_train;
+    decltype(&ref::batchnorm_forward_eval) batchnorm_forward_eval = &ref::batchnorm_forward_eval;
+    decltype(&ref::batchnorm_update_running) batchnorm_update_running = &ref::batchnorm_update_running;
+    decltype(&ref::batchnorm_backward) batchnorm_backward = &ref::batchnorm_backward;
+    decltype(&ref::multiply) multiply = &ref::multiply;
+    decltype(&ref::fill) fill = &ref::fill;
+    decltype(&ref::uniform_fill) uniform_fill = &ref::uniform_fill;
+    decltype(&ref::normal_fill) normal_fill = &ref::normal_fill;
+    decltype(&ref::dropout_forward) dropout_forward = &ref::dropout_forward;
+    decltype(&ref::sgd_update) sgd_update = &ref::sgd_update;
+    decltype(&ref::adam_update) adam_update = &ref::adam_update;
+    const char* info = "sgemm: ref; elementwise: ref";
+};
+
+const KernelTable& table() {
+    static const KernelTable t{};
+    return t;
+}
+
+std::atomic<int> g_num_threads{0};  // 0: not chosen yet
+
+}  // namespace
+
+void sgemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+    table().sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, Epilogue{});
+}
+void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epilogue) {
+    table().sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
+}
+
+void activation_forward(Activation act, float* dst, const float* src, int64_t n) {
+    table().activation_forward(act, dst, src, n);
+}
+void activation_backward(Activation act, float* diff_src, const float* diff_dst, const float* dst, int64_t n) {
+    table().activation_backward(act, diff_src, diff_dst, dst, n);
+}
+
+void softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
+    table().softmax_forward(dst, src, rows, cols);
+}
+void log_softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
+    table().log_softmax_forward(dst, src, rows, cols);
+}
+void softmax_backward(float* diff_src, const float* diff_dst, const float* dst, int64_t rows, int64_t cols) {
+    table().softmax_backward(diff_src, diff_dst, dst, rows, cols);
+}
+
+float cross_entropy_forward(float* prob, const float* logits, const int32_t* target, int64_t rows, int64_t cols) {
+    return table().cross_entropy_forward(prob, logits, target, rows, cols);
+}
+void cross_entropy_backward(float* diff_logits, const float* prob, const int32_t* target, int64_t rows,
+                            int64_t cols, float scale) {
+    table().cross_entropy_backward(diff_logits, prob, target, rows, cols, scale);
+}
+float cross_entropy_prob_forward(float* prob, const float* logits, const float* target, int64_t rows,
+                                 int64_t cols) {
+    return table().cross_entropy_prob_forward(prob, logits, target, rows, cols);
+}
+void cross_entropy_prob_backward(float* diff_logits, const float* prob, const float* target, int64_t rows,
+                                 int64_t cols, float scale) {
+    table().cross_entropy_prob_backward(diff_logits, prob, target, rows, cols, scale);
+}
+float mse_forward(const float* pred, const float* target, int64_t n) { return table().mse_forward(pred, target, n); }
+void mse_backward(float* diff_pred, const float* pred, const float* target, int64_t n, float scale) {
+    table().mse_backward(diff_pred, pred, target, n, scale);
+}
+float bce_forward(const float* prob, const float* target, int64_t n) { return table().bce_forward(prob, target, n); }
+void bce_backward(float* diff_prob, const float* prob, const float* target, int64_t n, float scale) {
+    table().bce_backward(diff_prob, prob, target, n, scale);
+}
+float bce_logits_forward(const float* logits, const float* target, int64_t n) {
+    return table().bce_logits_forward(logits, target, n);
+}
+void bce_logits_backward(float* diff_logits, const float* logits, const float* target, int64_t n, float scale) {
+    table().bce_logits_backward(diff_logits, logits, target, n, scale);
+}
+
+void column_sum(float* dst, const float* src, int64_t rows, int64_t cols, bool accumulate) {
+    table().column_sum(dst, src, rows, cols, accumulate);
+}
+void row_sum(float* dst, const float* src, int64_t rows, int64_t cols) { table().row_sum(dst, src, rows, cols); }
+
+void batchnorm_forward_train(float* dst, float* xhat, float* mean, float* var, float* invstd, const float* src,
+                             const float* gamma, const float* beta, int64_t N, int64_t C, float eps) {
+    table().batchnorm_forward_train(dst, xhat, mean, var, invstd, src, gamma, beta, N, C, eps);
+}
+void batchnorm_forward_eval(float* dst, float* xhat, float* invstd, const float* src, const float* gamma,
+                            const float* beta, const float* running_mean, const float* running_var, int64_t N,
+                            int64_t C, float eps) {
+    table().batchnorm_forward_eval(dst, xhat, invstd, src, gamma, beta, running_mean, running_var, N, C, eps);
+}
+void batchnorm_update_running(float* running_mean, float* running_var, const float* mean, const float* var,
+                              int64_t N, int64_t C, float momentum) {
+    table().batchnorm_update_running(running_mean, running_var, mean, var, N, C, momentum);
+}
+void batchnorm_backward(float* diff_src, float* diff_gamma, float* diff_beta, const float* diff_dst,
+                        const float* xhat, const float* invstd, const float* gamma, int64_t N, int64_t C,
+                        bool batch_statistics) {
+    table().batchnorm_backward(diff_src, diff_gamma, diff_beta, diff_dst, xhat, invstd, gamma, N, C,
+                               batch_statistics);
+}
+
+void multiply(float* dst, const float* a, const float* b, int64_t n) { table().multiply(dst, a, b, n); }
+void fill(float* dst, float value, int64_t n) { table().fill(dst, value, n); }
+
+void uniform_fill(float* dst, int64_t n, float lo, float hi, uint64_t seed, uint64_t offset) {
+    table().uniform_fill(dst, n, lo, hi, seed, offset);
+}
+void normal_fill(float* dst, int64_t n, float mean, float std, uint64_t seed, uint64_t offset) {
+    table().normal_fill(dst, n, mean, std, seed, offset);
+}
+void dropout_forward(float* dst, float* mask, const float* src, int64_t n, float p, uint64_t seed,
+                     uint64_t offset) {
+    table().dropout_forward(dst, mask, src, n, p, seed, offset);
+}
+
+void sgd_update(float* param, float* velocity, const float* grad, int64_t n, float lr, float momentum,
+                float weight_decay, bool nesterov) {
+    table().sgd_update(param, velocity, grad, n, lr, momentum, weight_decay, nesterov);
+}
+void adam_update(float* param, float* m, float* v, const float* grad, int64_t n, float lr, float beta1,
+                 float beta2, float eps, float weight_decay, bool decoupled, int64_t step) {
+    table().adam_update(param, m, v, grad, n, lr, beta1, beta2, eps, weight_decay, decoupled, step);
+}
+
+void set_num_threads(int n) { g_num_threads.store(n > 0 ? n : 1, std::memory_order_relaxed); }
+
+int get_num_threads() {
+    int n = g_num_threads.load(std::memory_order_relaxed);
+    if (n == 0) {
+        int expected = 0;
+        g_num_threads.compare_exchange_strong(expected, omp_get_max_threads());
+        n = g_num_threads.load(std::memory_order_relaxed);
+    }
+    return n;
+}
+
+const char* kernel_info() { return table().info; }
+
+}  // namespace nnfs::kernels

@@ -1,0 +1,41 @@
+// nnfs::kernels: the arithmetic of libnnfs as plain functions over pointers and sizes.
+//
+// Conventions (every kernel below):
+//   - row-major storage; a "rows x cols" matrix has row stride cols unless a leading dimension says otherwise;
+//   - argument order: outputs, inputs, then sizes and scalars;
+//   - kernels own no memory, throw nothing and know no classes: lib/ validates shapes before calling;
+//   - names follow oneDNN: src/dst for forward data, diff_src/diff_dst for their gradients;
+//   - kernels that produce parameter gradients ADD into them (gradients accumulate until zero_grad);
+//   - results do not depend on the thread count (work is split statically, reductions in fixed order).
+// Every public function dispatches at run time to the best implementation for this CPU;
+// nnfs::kernels::ref holds the scalar reference of each (the tests' ground truth).
+#pragma once
+
+#include <cstdint>
+
+namespace nnfs::kernels {
+
+enum class Trans { No, Yes };
+enum class Activation { Identity, ReLU, Sigmoid, Tanh };
+
+// Applied to each element of C while it is written: C = act(value + bias[j]), bias of N entries or null.
+struct Epilogue {
+    const float* bias = nullptr;
+    Activation act = Activation::Identity;
+};
+
+#include "nnfs/kernel_functions.inc"
+
+// Threads used by the kernels (OpenMP, through num_threads clauses: the application's OpenMP
+// settings are never changed). Default: omp_get_max_threads() at first use.
+void set_num_threads(int n);
+int get_num_threads();
+// What the dispatcher chose, e.g. "sgemm: ref; elementwise: ref".
+const char* kernel_info();
+
+// The scalar reference implementations (always built; the ground truth of the tests).
+namespace ref {
+#include "nnfs/kernel_functions.inc"
+}  // namespace ref
+
+}  // namespace nnfs::kernels

@@ -1,0 +1,80 @@
+// Module: the interface of every layer. Inputs and outputs are (batch, features).
+//
+// forward(x) returns the output, a buffer the module owns until its next call; in training mode it
+// keeps what backward needs. backward(grad_out) returns dL/dx (also an owned buffer) and ADDS
+// dL/dparameter into each parameter's grad: gradients accumulate until zero_grad.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nnfs/tensor.hpp"
+
+namespace nnfs {
+
+// A trainable tensor: value and grad of equal shape, and a name ("weight"; "0.weight" inside a Sequential).
+// Like torch.nn.Parameter it also reads as its value: linear.weight().shape(), Tensor w = linear.weight().
+struct Parameter {
+    std::string name;
+    Tensor value;
+    Tensor grad;
+
+    Parameter(std::string n, Tensor v) : name(std::move(n)), value(std::move(v)), grad(value.shape()) {}
+
+    operator Tensor&() { return value; }
+    operator const Tensor&() const { return value; }
+    const Shape& shape() const { return value.shape(); }
+    int64_t dim() const { return value.dim(); }
+    int64_t size(int64_t d) const { return value.size(d); }
+    int64_t numel() const { return value.numel(); }
+    float* data() { return value.data(); }
+    const float* data() const { return value.data(); }
+    float& t(int64_t i, int64_t j) { return value.t(i, j); }
+    float t(int64_t i, int64_t j) const { return value.t(i, j); }
+};
+
+// State that is saved and loaded but not trained (BatchNorm's running statistics).
+struct Buffer {
+    std::string name;
+    Tensor value;
+};
+
+class Module {
+public:
+    Module() = default;
+    virtual ~Module() = default;
+    // Modules own their buffers and are referenced by optimizers: neither copied nor moved.
+    Module(const Module&) = delete;
+    Module& operator=(const Module&) = delete;
+
+    virtual const Tensor& forward(const Tensor& input) = 0;
+    virtual const Tensor& backward(const Tensor& grad_output) = 0;
+
+    // Trainable parameters, in a stable order.
+    virtual std::vector<Parameter*> parameters() { return {}; }
+    // Non-trainable saved state, in a stable order.
+    virtual std::vector<Buffer*> buffers() { return {}; }
+
+    // Training mode (the default) or evaluation mode; Sequential passes it to every child.
+    virtual void train(bool on = true) { training_ = on; }
+    void eval() { train(false); }
+    bool is_training() const { return training_; }
+
+    // What the module is, for messages and summaries: "Linear(4 -> 16)".
+    virtual std::string name() const = 0;
+
+    // Clears the grad of every parameter.
+    void zero_grad();
+
+protected:
+    bool training_ = true;
+};
+
+namespace detail {
+// Validation helpers shared by modules: they throw nnfs::Error naming the module and the shapes.
+void check_backward_ready(const Module& m, bool ready);
+void check_grad_shape(const Module& m, const Tensor& grad_output, const Shape& expected);
+void check_2d_input(const Module& m, const Tensor& input, int64_t features);
+}  // namespace detail
+
+}  // namespace nnfs

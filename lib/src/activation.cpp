@@ -1,0 +1,30 @@
+#include "nnfs/activation.hpp"
+
+namespace nnfs {
+
+std::string ElementwiseActivation::name() const {
+    switch (kind_) {
+        case kernels::Activation::ReLU: return "ReLU";
+        case kernels::Activation::Sigmoid: return "Sigmoid";
+        case kernels::Activation::Tanh: return "Tanh";
+        case kernels::Activation::Identity: break;
+    }
+    return "Identity";
+}
+
+const Tensor& ElementwiseActivation::forward(const Tensor& input) {
+    output_.resize(input.shape());
+    kernels::activation_forward(kind_, output_.data(), input.data(), input.numel());
+    has_forward_ = true;
+    return output_;
+}
+
+const Tensor& ElementwiseActivation::backward(const Tensor& grad_output) {
+    detail::check_backward_ready(*this, has_forward_);
+    detail::check_grad_shape(*this, grad_output, output_.shape());
+    grad_input_.resize(output_.shape());
+    kernels::activation_backward(kind_, grad_input_.data(), grad_output.data(), output_.data(), output_.numel());
+    return grad_input_;
+}
+
+}  // namespace nnfs

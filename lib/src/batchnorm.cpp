@@ -1,0 +1,64 @@
+#include "nnfs/batchnorm.hpp"
+
+
+#include "nnfs/kernels.hpp"
+
+namespace nnfs {
+
+namespace {
+int64_t checked_features(int64_t features, float eps, float momentum) {
+    if (features < 1) fail("BatchNorm1d(", features, "): feature count must be at least 1");
+    if (!(eps > 0.0f)) fail("BatchNorm1d(", features, "): eps = ", eps, ", expected > 0");
+    if (!(momentum >= 0.0f && momentum <= 1.0f)) fail("BatchNorm1d(", features, "): momentum = ", momentum, ", expected in [0, 1]");
+    return features;
+}
+}  // namespace
+
+BatchNorm1d::BatchNorm1d(int64_t features, float eps, float momentum)
+    : features_(checked_features(features, eps, momentum)),
+      eps_(eps),
+      momentum_(momentum),
+      weight_("weight", Tensor::full({features}, 1.0f)),
+      bias_("bias", Tensor({features})),
+      running_mean_{"running_mean", Tensor({features})},
+      running_var_{"running_var", Tensor::full({features}, 1.0f)},
+      mean_({features}),
+      var_({features}),
+      invstd_({features}) {}
+
+std::string BatchNorm1d::name() const { return "BatchNorm1d(" + std::to_string(features_) + ")"; }
+
+const Tensor& BatchNorm1d::forward(const Tensor& input) {
+    detail::check_2d_input(*this, input, features_);
+    const int64_t n = input.size(0);
+    if (training_ && n < 2) {
+        fail(name(), ": training needs more than 1 sample per feature, got input ", input.shape());
+    }
+    output_.resize(input.shape());
+    xhat_.resize(input.shape());
+    if (training_) {
+        kernels::batchnorm_forward_train(output_.data(), xhat_.data(), mean_.data(), var_.data(), invstd_.data(),
+                                         input.data(), weight_.data(), bias_.data(), n, features_, eps_);
+        kernels::batchnorm_update_running(running_mean_.value.data(), running_var_.value.data(), mean_.data(),
+                                          var_.data(), n, features_, momentum_);
+    } else {
+        kernels::batchnorm_forward_eval(output_.data(), xhat_.data(), invstd_.data(), input.data(), weight_.data(),
+                                        bias_.data(), running_mean_.value.data(), running_var_.value.data(), n,
+                                        features_, eps_);
+    }
+    used_batch_statistics_ = training_;
+    has_forward_ = true;
+    return output_;
+}
+
+const Tensor& BatchNorm1d::backward(const Tensor& grad_output) {
+    detail::check_backward_ready(*this, has_forward_);
+    detail::check_grad_shape(*this, grad_output, output_.shape());
+    const int64_t n = output_.size(0);
+    grad_input_.resize(output_.shape());
+    kernels::batchnorm_backward(grad_input_.data(), weight_.grad.data(), bias_.grad.data(), grad_output.data(),
+                                xhat_.data(), invstd_.data(), weight_.data(), n, features_, used_batch_statistics_);
+    return grad_input_;
+}
+
+}  // namespace nnfs

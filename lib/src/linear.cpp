@@ -1,0 +1,81 @@
+#include "nnfs/linear.hpp"
+
+#include <cmath>
+
+#include "nnfs/kernels.hpp"
+#include "nnfs/runtime.hpp"
+
+namespace nnfs {
+
+using kernels::Trans;
+
+namespace {
+Tensor initial_weight(int64_t in, int64_t out, Init init) {
+    Tensor w({out, in});
+    const double fan_in = static_cast<double>(in), fan_sum = static_cast<double>(in + out);
+    const auto stream = detail::reserve_random(w.numel());
+    switch (init) {
+        case Init::XavierUniform: {
+            const auto a = static_cast<float>(std::sqrt(6.0 / fan_sum));
+            kernels::uniform_fill(w.data(), w.numel(), -a, a, stream.seed, stream.offset);
+            break;
+        }
+        case Init::HeUniform: {
+            const auto a = static_cast<float>(std::sqrt(6.0 / fan_in));
+            kernels::uniform_fill(w.data(), w.numel(), -a, a, stream.seed, stream.offset);
+            break;
+        }
+        case Init::XavierNormal:
+            kernels::normal_fill(w.data(), w.numel(), 0.0f, static_cast<float>(std::sqrt(2.0 / fan_sum)),
+                                 stream.seed, stream.offset);
+            break;
+        case Init::HeNormal:
+            kernels::normal_fill(w.data(), w.numel(), 0.0f, static_cast<float>(std::sqrt(2.0 / fan_in)),
+                                 stream.seed, stream.offset);
+            break;
+    }
+    return w;
+}
+
+int64_t checked_features(int64_t in, int64_t out) {
+    if (in < 1 || out < 1) fail("Linear(", in, " -> ", out, "): feature counts must be at least 1");
+    return in;
+}
+}  // namespace
+
+Linear::Linear(int64_t in_features, int64_t out_features, Init init)
+    : in_(checked_features(in_features, out_features)),
+      out_(out_features),
+      weight_("weight", initial_weight(in_features, out_features, init)),
+      bias_("bias", Tensor({out_features})) {}
+
+std::string Linear::name() const { return "Linear(" + std::to_string(in_) + " -> " + std::to_string(out_) + ")"; }
+
+const Tensor& Linear::forward(const Tensor& input) {
+    detail::check_2d_input(*this, input, in_);
+    const int64_t batch = input.size(0);
+    input_ = input;
+    output_.resize({batch, out_});
+    kernels::sgemm_fused(Trans::No, Trans::Yes, batch, out_, in_, 1.0f, input.data(), in_, weight_.value.data(), in_,
+                         0.0f, output_.data(), out_, {.bias = bias_.value.data()});
+    has_forward_ = true;
+    return output_;
+}
+
+const Tensor& Linear::backward(const Tensor& grad_output) {
+    detail::check_backward_ready(*this, has_forward_);
+    const int64_t batch = input_.size(0);
+    detail::check_grad_shape(*this, grad_output, output_.shape());
+    const float* dy = grad_output.data();
+    // dx = dy W: (batch, out) x (out, in)
+    grad_input_.resize({batch, in_});
+    kernels::sgemm(Trans::No, Trans::No, batch, in_, out_, 1.0f, dy, out_, weight_.value.data(), in_, 0.0f,
+                   grad_input_.data(), in_);
+    // dW += dy^T x: (out, batch) x (batch, in); db += column sums of dy
+    kernels::sgemm(Trans::Yes, Trans::No, out_, in_, batch, 1.0f, dy, out_, input_.data(), in_, 1.0f,
+                   weight_.grad.data(), in_);
+    kernels::column_sum(bias_.grad.data(), dy, batch, out_, true);
+    return grad_input_;
+}
+
+}  // namespace nnfs

@@ -1,0 +1,25 @@
+#include "nnfs/module.hpp"
+
+namespace nnfs {
+
+void Module::zero_grad() {
+    for (Parameter* p : parameters()) p->grad.zero();
+}
+
+void detail::check_backward_ready(const Module& m, bool ready) {
+    if (!ready) fail(m.name(), ": backward called before forward");
+}
+
+void detail::check_grad_shape(const Module& m, const Tensor& grad_output, const Shape& expected) {
+    if (grad_output.shape() != expected) {
+        fail(m.name(), ": grad_output ", grad_output.shape(), ", expected ", expected, " (the last output's shape)");
+    }
+}
+
+void detail::check_2d_input(const Module& m, const Tensor& input, int64_t features) {
+    if (input.dim() != 2 || input.size(1) != features) {
+        fail(m.name(), ": input ", input.shape(), ", expected [*, ", features, "]");
+    }
+}
+
+}  // namespace nnfs

@@ -1,0 +1,30 @@
+#include "nnfs/sgd.hpp"
+
+#include "nnfs/kernels.hpp"
+
+namespace nnfs {
+
+SGD::SGD(std::vector<Parameter*> params, SGDOptions options) : Optimizer(std::move(params), "SGD"), options_(options) {
+    detail::check_lr(name_, options.lr);
+    if (!(options.momentum >= 0.0f)) fail("SGD: momentum ", options.momentum, ", expected >= 0");
+    if (!(options.weight_decay >= 0.0f)) fail("SGD: weight_decay ", options.weight_decay, ", expected >= 0");
+    if (options.nesterov && options.momentum == 0.0f) fail("SGD: Nesterov momentum requires momentum > 0");
+    if (options.momentum != 0.0f) velocity_ = zeros_like_parameters();
+}
+
+void SGD::set_lr(float lr) {
+    detail::check_lr(name_, lr);
+    options_.lr = lr;
+}
+
+void SGD::step() {
+    check_gradients();
+    for (size_t i = 0; i < params_.size(); ++i) {
+        Parameter& p = *params_[i];
+        float* v = velocity_.empty() ? nullptr : velocity_[i].data();
+        kernels::sgd_update(p.value.data(), v, p.grad.data(), p.value.numel(), options_.lr, options_.momentum,
+                            options_.weight_decay, options_.nesterov);
+    }
+}
+
+}  // namespace nnfs
