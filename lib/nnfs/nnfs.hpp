@@ -16,6 +16,7 @@
 #include "nnfs/optimizer.hpp"
 #include "nnfs/runtime.hpp"
 #include "nnfs/sequential.hpp"
+#include "nnfs/serialize.hpp"
 #include "nnfs/sgd.hpp"
 #include "nnfs/shape.hpp"
 #include "nnfs/softmax.hpp"
