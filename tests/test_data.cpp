@@ -177,20 +177,47 @@ TEST_CASE("data loader: batches cover the epoch once, reshuffle per epoch, reuse
     CHECK_THROWS_AS(nnfs::DataLoader(d, 0), nnfs::Error);
 }
 
-TEST_CASE("metrics: argmax, accuracy, confusion matrix") {
-    const std::vector<float> s{0.1f, 0.7f, 0.2f, 3, 1, 3, -1, -2, 0};
-    const auto pred = nnfs::argmax(nnfs::Tensor::from({3, 3}, s));
-    CHECK(pred == std::vector<int32_t>{1, 0, 2});  // ties: the first
-    const std::vector<int32_t> truth{1, 2, 2};
-    CHECK(nnfs::accuracy(pred, truth) == doctest::Approx(2.0 / 3.0));
-    const auto cm = nnfs::confusion_matrix(pred, truth, 3);
-    CHECK(cm.at(1, 1) == 1);
-    CHECK(cm.at(2, 0) == 1);
-    CHECK(cm.at(2, 2) == 1);
-    CHECK(std::accumulate(cm.counts.begin(), cm.counts.end(), int64_t{0}) == 3);
-    CHECK(cm.str({"a", "b", "c"}).find("true\\pred") != std::string::npos);
-    const std::vector<int32_t> short_truth{1};
-    CHECK_THROWS_WITH_AS(nnfs::accuracy(pred, short_truth), doctest::Contains("3 predictions for 1 labels"), nnfs::Error);
-    const std::vector<int32_t> bad{0, 5, 1};
-    CHECK_THROWS_AS(nnfs::confusion_matrix(pred, bad, 3), nnfs::Error);
+TEST_CASE("synthetic generators: shapes, balance, reproducibility, learnable structure") {
+    const nnfs::Dataset moons = nnfs::make_moons(200, 0.1f, 3);
+    CHECK(moons.size() == 200);
+    CHECK(moons.num_features() == 2);
+    CHECK(std::count(moons.labels.begin(), moons.labels.end(), 0) == 100);
+    // Noise-free moons lie exactly on their circles: class 0 on the unit circle around (0, 0).
+    const nnfs::Dataset clean = nnfs::make_moons(50, 0.0f, 1);
+    for (int64_t i = 0; i < clean.size(); ++i) {
+        const double x = clean.features.t(i, 0), y = clean.features.t(i, 1);
+        const double r = clean.labels[static_cast<size_t>(i)] == 0 ? std::hypot(x, y) : std::hypot(x - 1.0, y - 0.5);
+        CHECK(r == doctest::Approx(1.0).epsilon(1e-5));
+    }
+    const nnfs::Dataset again = nnfs::make_moons(200, 0.1f, 3);
+    CHECK(std::equal(moons.features.span().begin(), moons.features.span().end(), again.features.span().begin()));
+    CHECK(moons.labels == again.labels);
+
+    const nnfs::Dataset blobs = nnfs::make_blobs(300, 3, 5, 0.5f, 7);
+    CHECK(blobs.num_features() == 5);
+    CHECK(blobs.num_classes() == 3);
+    // Tight clusters far apart: each sample is nearest to its own class mean.
+    std::vector<double> mean(15, 0.0);
+    for (int64_t i = 0; i < blobs.size(); ++i)
+        for (int j = 0; j < 5; ++j) mean[static_cast<size_t>(blobs.labels[static_cast<size_t>(i)] * 5 + j)] += blobs.features.t(i, j) / 100.0;
+    int64_t nearest_own = 0;
+    for (int64_t i = 0; i < blobs.size(); ++i) {
+        int best = 0;
+        double best_d = 1e30;
+        for (int k = 0; k < 3; ++k) {
+            double d = 0;
+            for (int j = 0; j < 5; ++j) d += std::pow(blobs.features.t(i, j) - mean[static_cast<size_t>(k * 5 + j)], 2);
+            if (d < best_d) best_d = d, best = k;
+        }
+        nearest_own += best == blobs.labels[static_cast<size_t>(i)];
+    }
+    CHECK(nearest_own >= 295);
+
+    const nnfs::Dataset cls = nnfs::make_classification(400, 10, 3, 4, 11);
+    CHECK(cls.num_features() == 10);
+    CHECK(cls.num_classes() == 4);
+    CHECK(std::count(cls.labels.begin(), cls.labels.end(), 3) == 100);
+    CHECK_THROWS_AS(nnfs::make_classification(10, 3, 4, 2, 1), nnfs::Error);
+    CHECK_THROWS_AS(nnfs::make_classification(10, 3, 1, 3, 1), nnfs::Error);
+    CHECK_THROWS_AS(nnfs::make_moons(1, 0.1f, 1), nnfs::Error);
 }

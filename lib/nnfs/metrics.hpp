@@ -26,4 +26,27 @@ struct ConfusionMatrix {
 };
 ConfusionMatrix confusion_matrix(std::span<const int32_t> predicted, std::span<const int32_t> truth, int32_t num_classes);
 
+// Per-class precision, recall, F1 and support, with macro and support-weighted averages, as
+// scikit-learn's classification_report (a class never predicted has precision 0, never present recall 0).
+struct ClassScores {
+    double precision = 0, recall = 0, f1 = 0;
+    int64_t support = 0;
+};
+struct ClassificationReport {
+    std::vector<ClassScores> classes;
+    ClassScores macro, weighted;
+    double accuracy = 0;
+    int64_t total = 0;
+    // Laid out like scikit-learn's classification_report.
+    std::string str(const std::vector<std::string>& class_names = {}) const;
+};
+ClassificationReport classification_report(const ConfusionMatrix& cm);
+
+// Regression metrics over equal-length spans: mean squared error, mean absolute error and the
+// coefficient of determination R^2 = 1 - SS_res / SS_tot (1 when SS_tot = 0 and the fit is exact, else 0,
+// as scikit-learn's r2_score).
+double mean_squared_error(std::span<const float> predicted, std::span<const float> truth);
+double mean_absolute_error(std::span<const float> predicted, std::span<const float> truth);
+double r2_score(std::span<const float> predicted, std::span<const float> truth);
+
 }  // namespace nnfs

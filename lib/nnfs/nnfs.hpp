@@ -21,4 +21,5 @@
 #include "nnfs/shape.hpp"
 #include "nnfs/softmax.hpp"
 #include "nnfs/standardizer.hpp"
+#include "nnfs/synthetic.hpp"
 #include "nnfs/tensor.hpp"
