@@ -34,6 +34,8 @@ public:
     std::span<const int32_t> labels() const { return batch_labels_; }
     int64_t batches_per_epoch() const;
     int64_t epoch() const { return epoch_; }
+    // Makes the next start_epoch() begin epoch `epoch` (resuming from a checkpoint).
+    void set_epoch(int64_t epoch);
 
 private:
     const Dataset* data_;

@@ -20,6 +20,7 @@
 #include "nnfs/sgd.hpp"
 #include "nnfs/shape.hpp"
 #include "nnfs/softmax.hpp"
+#include "nnfs/state_dict.hpp"
 #include "nnfs/standardizer.hpp"
 #include "nnfs/synthetic.hpp"
 #include "nnfs/tensor.hpp"

@@ -25,6 +25,9 @@ struct RandomStream {
 };
 // Reserves enough blocks for n values and advances the generator past them (thread-safe).
 RandomStream reserve_random(int64_t n);
+// The generator's position, and setting it back (checkpoints).
+RandomStream generator_state();
+void set_generator_state(RandomStream state);
 }  // namespace detail
 
 }  // namespace nnfs

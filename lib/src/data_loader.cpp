@@ -19,6 +19,12 @@ int64_t DataLoader::batches_per_epoch() const {
     return options_.drop_last ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
 }
 
+void DataLoader::set_epoch(int64_t epoch) {
+    if (epoch < 0) fail("DataLoader::set_epoch: ", epoch);
+    epoch_ = epoch - 1;
+    position_ = static_cast<int64_t>(order_.size());  // nothing left of the current epoch
+}
+
 void DataLoader::start_epoch() {
     ++epoch_;
     position_ = 0;

@@ -35,6 +35,19 @@ detail::RandomStream detail::reserve_random(int64_t n) {
     return s;
 }
 
+detail::RandomStream detail::generator_state() {
+    Generator& g = generator();
+    std::lock_guard lock(g.mutex);
+    return {g.seed, g.offset};
+}
+
+void detail::set_generator_state(RandomStream state) {
+    Generator& g = generator();
+    std::lock_guard lock(g.mutex);
+    g.seed = state.seed;
+    g.offset = state.offset;
+}
+
 void set_num_threads(int n) {
     if (n < 1) fail("set_num_threads: ", n, " threads, expected at least 1");
     kernels::set_num_threads(n);
