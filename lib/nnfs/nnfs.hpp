@@ -14,6 +14,7 @@
 #include "nnfs/metrics.hpp"
 #include "nnfs/module.hpp"
 #include "nnfs/optimizer.hpp"
+#include "nnfs/profiler.hpp"
 #include "nnfs/runtime.hpp"
 #include "nnfs/sequential.hpp"
 #include "nnfs/serialize.hpp"

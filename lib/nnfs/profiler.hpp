@@ -17,6 +17,10 @@
 #include "nnfs/shape.hpp"
 
 namespace nnfs {
+class Module;
+}
+
+namespace nnfs {
 
 class Profiler {
 public:
@@ -25,8 +29,8 @@ public:
     // Events kept for the trace (the table's totals keep counting past it): about 48 bytes each.
     explicit Profiler(size_t max_trace_events = 200000);
 
-    // Called by Sequential around each layer call.
-    void record(size_t layer, const std::string& name, Phase phase, const Shape& output_shape, double flops,
+    // Called by Sequential around each layer call (allocates only the first time a layer is seen).
+    void record(size_t layer, const Module& module, Phase phase, const Shape& output_shape, double flops,
                 std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end);
 
     // A printable table, one row per layer and phase, in layer order.
