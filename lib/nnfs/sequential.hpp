@@ -43,9 +43,6 @@ public:
     const Module& operator[](size_t i) const;
 
 private:
-    const Tensor& profiled_forward(const Tensor& input);
-    const Tensor& profiled_backward(const Tensor& grad_output);
-
     std::vector<std::unique_ptr<Module>> modules_;
     Profiler* profiler_ = nullptr;
     std::vector<Shape> input_shapes_;  // per layer, for the profiler's backward FLOP counts

@@ -6,6 +6,8 @@
 
 namespace nnfs {
 
+using Clock = std::chrono::steady_clock;
+
 Module& Sequential::add(std::unique_ptr<Module> module) {
     if (!module) fail("Sequential::add: null module at position ", modules_.size());
     // Qualify the child's state names with its position, as a PyTorch state_dict does.
@@ -22,40 +24,15 @@ const Tensor& Sequential::forward(const Tensor& input) {
         identity_output_ = input;
         return identity_output_;
     }
-    if (profiler_) return profiled_forward(input);
-    const Tensor* x = &input;
-    size_t i = 0;
-    try {
-        for (; i < modules_.size(); ++i) x = &modules_[i]->forward(*x);
-    } catch (const Error& e) {
-        fail("Sequential layer ", i, " forward: ", e.what());
-    }
-    return *x;
-}
-
-const Tensor& Sequential::backward(const Tensor& grad_output) {
-    if (modules_.empty()) {
-        identity_grad_ = grad_output;
-        return identity_grad_;
-    }
-    if (profiler_) return profiled_backward(grad_output);
-    const Tensor* g = &grad_output;
-    size_t i = modules_.size();
-    try {
-        for (; i-- > 0;) g = &modules_[i]->backward(*g);
-    } catch (const Error& e) {
-        fail("Sequential layer ", i, " backward: ", e.what());
-    }
-    return *g;
-}
-
-const Tensor& Sequential::profiled_forward(const Tensor& input) {
-    using Clock = std::chrono::steady_clock;
-    input_shapes_.resize(modules_.size());
+    if (profiler_) input_shapes_.resize(modules_.size());
     const Tensor* x = &input;
     size_t i = 0;
     try {
         for (; i < modules_.size(); ++i) {
+            if (!profiler_) {
+                x = &modules_[i]->forward(*x);
+                continue;
+            }
             input_shapes_[i] = x->shape();
             const auto start = Clock::now();
             x = &modules_[i]->forward(*x);
@@ -68,12 +45,19 @@ const Tensor& Sequential::profiled_forward(const Tensor& input) {
     return *x;
 }
 
-const Tensor& Sequential::profiled_backward(const Tensor& grad_output) {
-    using Clock = std::chrono::steady_clock;
+const Tensor& Sequential::backward(const Tensor& grad_output) {
+    if (modules_.empty()) {
+        identity_grad_ = grad_output;
+        return identity_grad_;
+    }
     const Tensor* g = &grad_output;
     size_t i = modules_.size();
     try {
         for (; i-- > 0;) {
+            if (!profiler_) {
+                g = &modules_[i]->backward(*g);
+                continue;
+            }
             const auto start = Clock::now();
             const Shape out = g->shape();
             g = &modules_[i]->backward(*g);
