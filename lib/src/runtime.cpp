@@ -1,5 +1,9 @@
 #include "nnfs/runtime.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
 #include <mutex>
 
 #include "nnfs/error.hpp"
@@ -46,6 +50,35 @@ void detail::set_generator_state(RandomStream state) {
     std::lock_guard lock(g.mutex);
     g.seed = state.seed;
     g.offset = state.offset;
+}
+
+namespace {
+std::atomic<bool>& anomaly_flag() {
+    static std::atomic<bool> flag = [] {
+        const char* env = std::getenv("NNFS_DETECT_ANOMALY");
+        return env && std::string(env) != "0" && std::string(env) != "";
+    }();
+    return flag;
+}
+}  // namespace
+
+void set_detect_anomaly(bool on) { anomaly_flag().store(on, std::memory_order_relaxed); }
+
+bool detect_anomaly() { return anomaly_flag().load(std::memory_order_relaxed); }
+
+void detail::check_finite(const Tensor& t, const std::string& what) {
+    const auto values = t.span();
+    const auto bad = std::find_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); });
+    if (bad == values.end()) return;
+    // The flat index as a multi-index of the shape.
+    int64_t flat = bad - values.begin();
+    std::string index;
+    for (int64_t d = t.dim() - 1; d >= 0; --d) {
+        index = std::to_string(flat % t.shape()[d]) + (index.empty() ? "" : ", ") + index;
+        flat /= t.shape()[d];
+    }
+    fail("anomaly: ", what, " has ", std::isnan(*bad) ? "NaN" : (*bad > 0 ? "+Inf" : "-Inf"), " at element [", index,
+         "] of ", t.shape());
 }
 
 void set_num_threads(int n) {

@@ -4,6 +4,8 @@
 #include <iomanip>
 #include <sstream>
 
+#include "nnfs/runtime.hpp"
+
 namespace nnfs {
 
 using Clock = std::chrono::steady_clock;
@@ -25,19 +27,24 @@ const Tensor& Sequential::forward(const Tensor& input) {
         return identity_output_;
     }
     if (profiler_) input_shapes_.resize(modules_.size());
+    const bool check = detect_anomaly();
     const Tensor* x = &input;
     size_t i = 0;
     try {
+        if (check) detail::check_finite(input, "the input");
         for (; i < modules_.size(); ++i) {
-            if (!profiler_) {
+            if (!profiler_ && !check) {
                 x = &modules_[i]->forward(*x);
                 continue;
             }
-            input_shapes_[i] = x->shape();
+            if (profiler_) input_shapes_[i] = x->shape();
             const auto start = Clock::now();
             x = &modules_[i]->forward(*x);
-            profiler_->record(i, *modules_[i], Profiler::Phase::Forward, x->shape(),
-                              modules_[i]->forward_flops(input_shapes_[i]), start, Clock::now());
+            if (profiler_) {
+                profiler_->record(i, *modules_[i], Profiler::Phase::Forward, x->shape(),
+                                  modules_[i]->forward_flops(input_shapes_[i]), start, Clock::now());
+            }
+            if (check) detail::check_finite(*x, modules_[i]->name() + " output");
         }
     } catch (const Error& e) {
         fail("Sequential layer ", i, " forward: ", e.what());
@@ -50,19 +57,27 @@ const Tensor& Sequential::backward(const Tensor& grad_output) {
         identity_grad_ = grad_output;
         return identity_grad_;
     }
+    const bool check = detect_anomaly();
     const Tensor* g = &grad_output;
     size_t i = modules_.size();
     try {
+        if (check) detail::check_finite(grad_output, "grad_output");
         for (; i-- > 0;) {
-            if (!profiler_) {
+            if (!profiler_ && !check) {
                 g = &modules_[i]->backward(*g);
                 continue;
             }
             const auto start = Clock::now();
             const Shape out = g->shape();
             g = &modules_[i]->backward(*g);
-            const double flops = i < input_shapes_.size() ? modules_[i]->backward_flops(input_shapes_[i]) : 0.0;
-            profiler_->record(i, *modules_[i], Profiler::Phase::Backward, out, flops, start, Clock::now());
+            if (profiler_) {
+                const double flops = i < input_shapes_.size() ? modules_[i]->backward_flops(input_shapes_[i]) : 0.0;
+                profiler_->record(i, *modules_[i], Profiler::Phase::Backward, out, flops, start, Clock::now());
+            }
+            if (check) {
+                detail::check_finite(*g, modules_[i]->name() + " input gradient");
+                for (const Parameter* p : modules_[i]->parameters()) detail::check_finite(p->grad, modules_[i]->name() + " gradient of " + p->name);
+            }
         }
     } catch (const Error& e) {
         fail("Sequential layer ", i, " backward: ", e.what());
