@@ -13,6 +13,8 @@ public:
     const Tensor& backward(const Tensor& grad_output) override;
     std::string name() const override;
     kernels::Activation kind() const { return kind_; }
+    // For Linear::forward_fused: the output buffer, sized, to be written by the fused GEMM; counts as a forward.
+    Tensor& fused_output(const Shape& shape);
 
 protected:
     explicit ElementwiseActivation(kernels::Activation kind) : kind_(kind) {}

@@ -1,6 +1,7 @@
 // Linear: y = x W^T + b. x is (batch, in), W is (out, in), b is (out), y is (batch, out).
 #pragma once
 
+#include "nnfs/activation.hpp"
 #include "nnfs/module.hpp"
 
 namespace nnfs {
@@ -17,6 +18,11 @@ public:
 
     const Tensor& forward(const Tensor& input) override;
     const Tensor& backward(const Tensor& grad_output) override;
+    // forward fused with the activation that follows (Sequential uses it): y = act(x W^T + b) is written
+    // straight into `activation`'s output, which then holds y for its backward as if its own forward had
+    // run: one pass over memory instead of two. With `input_is_stable` the input is kept by pointer
+    // instead of copied (it must stay unchanged until backward: an earlier layer's output in a Sequential).
+    const Tensor& forward_fused(const Tensor& input, ElementwiseActivation* activation, bool input_is_stable);
     std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
     std::string name() const override;
     Shape output_shape(const Shape& input) const override;
@@ -34,8 +40,9 @@ public:
 private:
     int64_t in_, out_;
     Parameter weight_, bias_;
-    Tensor input_;      // copy of the last input (dW = dy^T x)
-    Tensor output_;     // (batch, out)
+    Tensor input_copy_;             // copy of the last input, when it was not stable
+    const Tensor* input_ = nullptr; // the last input (dW = dy^T x)
+    Tensor output_;                 // (batch, out), when not fused
     Tensor grad_input_; // (batch, in)
     bool has_forward_ = false;
 };

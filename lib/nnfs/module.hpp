@@ -66,6 +66,12 @@ public:
     // Clears the grad of every parameter.
     void zero_grad();
 
+    // Whether backward must compute dL/dinput (default true). A training loop that never uses the
+    // gradient of its data can turn it off on the model: the first layer then skips that product
+    // (for a Linear, one GEMM of three) and backward returns an empty tensor.
+    virtual void set_requires_input_grad(bool on) { requires_input_grad_ = on; }
+    bool requires_input_grad() const { return requires_input_grad_; }
+
     // Shape of the output for an input of shape `input` (the identity unless the module says otherwise).
     virtual Shape output_shape(const Shape& input) const { return input; }
     // Floating-point operations of one forward / backward call on `input`, 0 when not counted (profiler).
@@ -76,6 +82,7 @@ public:
 
 protected:
     bool training_ = true;
+    bool requires_input_grad_ = true;
 };
 
 namespace detail {

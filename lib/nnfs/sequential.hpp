@@ -1,4 +1,6 @@
 // Sequential: owns modules and runs them in order (backward in reverse order).
+// A Linear directly followed by ReLU, Sigmoid or Tanh runs as one pass (the activation applied in the
+// GEMM's epilogue) unless a profiler or anomaly detection observes the layers one by one.
 // Its parameters() and buffers() are its children's, in order, named "<index>.<name>" as in a
 // PyTorch state_dict ("0.weight", "2.running_mean"); train()/eval() reach every child.
 #pragma once
@@ -6,6 +8,7 @@
 #include <memory>
 #include <utility>
 
+#include "nnfs/linear.hpp"
 #include "nnfs/module.hpp"
 #include "nnfs/profiler.hpp"
 
@@ -29,6 +32,8 @@ public:
     std::vector<Parameter*> parameters() override;
     std::vector<Buffer*> buffers() override;
     void train(bool on = true) override;
+    // Reaches the first layer only: the others' input gradients are the layers' before them.
+    void set_requires_input_grad(bool on) override;
     std::string name() const override;
     Shape output_shape(const Shape& input) const override;
 
@@ -43,7 +48,13 @@ public:
     const Module& operator[](size_t i) const;
 
 private:
+    // How forward runs layer i: a Linear followed by an elementwise activation runs as one fused pass.
+    struct Plan {
+        Linear* linear = nullptr;                      // modules_[i] when it is a Linear
+        ElementwiseActivation* activation = nullptr;   // modules_[i + 1] when it is fused into it
+    };
     std::vector<std::unique_ptr<Module>> modules_;
+    std::vector<Plan> plan_;
     Profiler* profiler_ = nullptr;
     std::vector<Shape> input_shapes_;  // per layer, for the profiler's backward FLOP counts
     Tensor identity_output_, identity_grad_;  // used only when empty

@@ -19,6 +19,12 @@ const Tensor& ElementwiseActivation::forward(const Tensor& input) {
     return output_;
 }
 
+Tensor& ElementwiseActivation::fused_output(const Shape& shape) {
+    output_.resize(shape);
+    has_forward_ = true;
+    return output_;
+}
+
 const Tensor& ElementwiseActivation::backward(const Tensor& grad_output) {
     detail::check_backward_ready(*this, has_forward_);
     detail::check_grad_shape(*this, grad_output, output_.shape());

@@ -60,28 +60,41 @@ double Linear::forward_flops(const Shape& input) const {
     return input.dim() == 2 ? 2.0 * static_cast<double>(input[0]) * static_cast<double>(in_ * out_) : 0.0;
 }
 
-const Tensor& Linear::forward(const Tensor& input) {
+const Tensor& Linear::forward(const Tensor& input) { return forward_fused(input, nullptr, false); }
+
+const Tensor& Linear::forward_fused(const Tensor& input, ElementwiseActivation* activation, bool input_is_stable) {
     detail::check_2d_input(*this, input, in_);
     const int64_t batch = input.size(0);
-    input_ = input;
-    output_.resize({batch, out_});
+    if (input_is_stable) {
+        input_ = &input;
+    } else {
+        input_copy_ = input;
+        input_ = &input_copy_;
+    }
+    Tensor& y = activation ? activation->fused_output({batch, out_}) : output_;
+    y.resize({batch, out_});
+    const kernels::Activation act = activation ? activation->kind() : kernels::Activation::Identity;
     kernels::sgemm_fused(Trans::No, Trans::Yes, batch, out_, in_, 1.0f, input.data(), in_, weight_.value.data(), in_,
-                         0.0f, output_.data(), out_, {.bias = bias_.value.data()});
+                         0.0f, y.data(), out_, {.bias = bias_.value.data(), .act = act});
     has_forward_ = true;
-    return output_;
+    return y;
 }
 
 const Tensor& Linear::backward(const Tensor& grad_output) {
     detail::check_backward_ready(*this, has_forward_);
-    const int64_t batch = input_.size(0);
-    detail::check_grad_shape(*this, grad_output, output_.shape());
+    const int64_t batch = input_->size(0);
+    detail::check_grad_shape(*this, grad_output, Shape{batch, out_});
     const float* dy = grad_output.data();
-    // dx = dy W: (batch, out) x (out, in)
-    grad_input_.resize({batch, in_});
-    kernels::sgemm(Trans::No, Trans::No, batch, in_, out_, 1.0f, dy, out_, weight_.value.data(), in_, 0.0f,
-                   grad_input_.data(), in_);
+    if (requires_input_grad_) {
+        // dx = dy W: (batch, out) x (out, in)
+        grad_input_.resize({batch, in_});
+        kernels::sgemm(Trans::No, Trans::No, batch, in_, out_, 1.0f, dy, out_, weight_.value.data(), in_, 0.0f,
+                       grad_input_.data(), in_);
+    } else {
+        grad_input_.resize({0});
+    }
     // dW += dy^T x: (out, batch) x (batch, in); db += column sums of dy
-    kernels::sgemm(Trans::Yes, Trans::No, out_, in_, batch, 1.0f, dy, out_, input_.data(), in_, 1.0f,
+    kernels::sgemm(Trans::Yes, Trans::No, out_, in_, batch, 1.0f, dy, out_, input_->data(), in_, 1.0f,
                    weight_.grad.data(), in_);
     kernels::column_sum(bias_.grad.data(), dy, batch, out_, true);
     return grad_input_;

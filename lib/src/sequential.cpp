@@ -17,8 +17,15 @@ Module& Sequential::add(std::unique_ptr<Module> module) {
     for (Parameter* p : module->parameters()) p->name = prefix + p->name;
     for (Buffer* b : module->buffers()) b->name = prefix + b->name;
     module->train(training_);
+    if (modules_.empty()) module->set_requires_input_grad(requires_input_grad_);
     modules_.push_back(std::move(module));
-    return *modules_.back();
+    Module& added = *modules_.back();
+    plan_.push_back({dynamic_cast<Linear*>(&added), nullptr});
+    if (plan_.size() >= 2 && plan_[plan_.size() - 2].linear) {
+        auto* act = dynamic_cast<ElementwiseActivation*>(&added);
+        if (act && act->kind() != kernels::Activation::Identity) plan_[plan_.size() - 2].activation = act;
+    }
+    return added;
 }
 
 const Tensor& Sequential::forward(const Tensor& input) {
@@ -34,7 +41,14 @@ const Tensor& Sequential::forward(const Tensor& input) {
         if (check) detail::check_finite(input, "the input");
         for (; i < modules_.size(); ++i) {
             if (!profiler_ && !check) {
-                x = &modules_[i]->forward(*x);
+                const Plan& p = plan_[i];
+                if (p.linear) {
+                    // Earlier layers' outputs stay unchanged until backward; the caller's input may not.
+                    x = &p.linear->forward_fused(*x, p.activation, /*input_is_stable=*/i > 0);
+                    if (p.activation) ++i;
+                } else {
+                    x = &modules_[i]->forward(*x);
+                }
                 continue;
             }
             if (profiler_) input_shapes_[i] = x->shape();
@@ -127,6 +141,11 @@ std::vector<Buffer*> Sequential::buffers() {
         all.insert(all.end(), bs.begin(), bs.end());
     }
     return all;
+}
+
+void Sequential::set_requires_input_grad(bool on) {
+    requires_input_grad_ = on;
+    if (!modules_.empty()) modules_.front()->set_requires_input_grad(on);
 }
 
 void Sequential::train(bool on) {

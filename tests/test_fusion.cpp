@@ -1,0 +1,97 @@
+// Sequential's fused Linear + activation pass and the skipped input gradient give the results of
+// the layer-by-layer computation.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "nnfs/nnfs.hpp"
+#include "support/tolerance.hpp"
+
+namespace {
+
+template <class Act>
+void check_fused_matches_layer_by_layer() {
+    nnfs::manual_seed(4);
+    nnfs::Sequential net;
+    auto& l1 = net.emplace<nnfs::Linear>(13, 21);
+    auto& a1 = net.emplace<Act>();
+    auto& l2 = net.emplace<nnfs::Linear>(21, 5);
+    nnfs::Tensor x({9, 13});
+    nnfs::kernels::uniform_fill(x.data(), x.numel(), -2.0f, 2.0f, 5, 0);
+    nnfs::Tensor dy({9, 5});
+    nnfs::kernels::uniform_fill(dy.data(), dy.numel(), -1.0f, 1.0f, 6, 0);
+
+    // Layer by layer, as a user would chain them.
+    const nnfs::Tensor h = nnfs::Tensor(l1.forward(x));
+    const nnfs::Tensor a = nnfs::Tensor(a1.forward(h));
+    const nnfs::Tensor y_ref = nnfs::Tensor(l2.forward(a));
+    const nnfs::Tensor da = nnfs::Tensor(l2.backward(dy));
+    const nnfs::Tensor dh = nnfs::Tensor(a1.backward(da));
+    const nnfs::Tensor dx_ref = nnfs::Tensor(l1.backward(dh));
+    const nnfs::Tensor dw_ref = l1.weight().grad, db_ref = l1.bias().grad;
+    net.zero_grad();
+
+    // Through Sequential: Linear + activation fused, inner inputs kept by pointer.
+    const nnfs::Tensor& y = net.forward(x);
+    nnfs::test::check_close(y.span(), y_ref.span(), 1e-6, 1e-7, "output");
+    const nnfs::Tensor& dx = net.backward(dy);
+    nnfs::test::check_close(dx.span(), dx_ref.span(), 1e-6, 1e-7, "dx");
+    nnfs::test::check_close(l1.weight().grad.span(), dw_ref.span(), 1e-6, 1e-7, "dW");
+    nnfs::test::check_close(l1.bias().grad.span(), db_ref.span(), 1e-6, 1e-7, "db");
+}
+
+}  // namespace
+
+TEST_CASE("fused Linear + ReLU / Sigmoid / Tanh equals the layer-by-layer result") {
+    check_fused_matches_layer_by_layer<nnfs::ReLU>();
+    check_fused_matches_layer_by_layer<nnfs::Sigmoid>();
+    check_fused_matches_layer_by_layer<nnfs::Tanh>();
+}
+
+TEST_CASE("the caller's input may change after forward: the first layer keeps its own copy") {
+    nnfs::manual_seed(5);
+    nnfs::Sequential net;
+    auto& l1 = net.emplace<nnfs::Linear>(3, 4);
+    net.emplace<nnfs::ReLU>();
+    net.emplace<nnfs::Linear>(4, 2);
+    nnfs::Tensor x = nnfs::Tensor::full({2, 3}, 1.0f);
+    const nnfs::Tensor dy = nnfs::Tensor::full({2, 2}, 1.0f);
+    net.forward(x);
+    net.backward(dy);
+    const nnfs::Tensor expected = l1.weight().grad;
+    net.zero_grad();
+    net.forward(x);
+    x.fill(100.0f);  // the caller reuses its buffer before backward
+    net.backward(dy);
+    CHECK(std::equal(l1.weight().grad.span().begin(), l1.weight().grad.span().end(), expected.span().begin()));
+}
+
+TEST_CASE("requires_input_grad(false): same parameter gradients, no input gradient") {
+    nnfs::manual_seed(6);
+    nnfs::Sequential net;
+    net.emplace<nnfs::Linear>(6, 8);
+    net.emplace<nnfs::Tanh>();
+    net.emplace<nnfs::Linear>(8, 3);
+    nnfs::Tensor x({4, 6});
+    nnfs::kernels::uniform_fill(x.data(), x.numel(), -1.0f, 1.0f, 7, 0);
+    const std::vector<int32_t> y{0, 1, 2, 1};
+    nnfs::CrossEntropyLoss loss;
+
+    auto grads = [&] {
+        net.zero_grad();
+        loss.forward(net.forward(x), y);
+        const nnfs::Tensor dx = net.backward(loss.backward());
+        std::vector<float> g;
+        for (auto* p : net.parameters()) g.insert(g.end(), p->grad.span().begin(), p->grad.span().end());
+        return std::make_pair(dx, g);
+    };
+    const auto [dx_full, g_full] = grads();
+    CHECK(dx_full.shape() == nnfs::Shape{4, 6});
+    net.set_requires_input_grad(false);
+    const auto [dx_none, g_none] = grads();
+    CHECK(dx_none.numel() == 0);
+    CHECK(g_none == g_full);
+    net.set_requires_input_grad(true);
+    const auto [dx_again, g_again] = grads();
+    CHECK(std::equal(dx_again.span().begin(), dx_again.span().end(), dx_full.span().begin()));
+}
