@@ -43,6 +43,7 @@ void BM_train_step(benchmark::State& state, Config c) {
     nnfs::manual_seed(0);
     nnfs::Sequential net;
     build(net, c);
+    net.set_requires_input_grad(false);  // nobody uses the gradient of the data
     nnfs::Adam opt(net.parameters(), {.lr = 1e-3f});
     nnfs::CrossEntropyLoss loss;
     const Batch b1(c.batch, c.sizes.front(), c.sizes.back(), 1), b2(c.batch, c.sizes.front(), c.sizes.back(), 2);
