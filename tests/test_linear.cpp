@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -157,4 +158,21 @@ TEST_CASE("Linear misuse raises nnfs::Error naming the layer and the shapes") {
                          nnfs::Error);
     CHECK_THROWS_WITH_AS(Linear(0, 3), doctest::Contains("Linear(0 -> 3)"), nnfs::Error);
     CHECK_THROWS_WITH_AS(Linear(3, -1), doctest::Contains("Linear(3 -> -1)"), nnfs::Error);
+}
+
+TEST_CASE("Linear backward uses the input of its forward, even after the caller's tensor is gone") {
+    t::Rng rng(41);
+    Linear a(5, 3), b(5, 3);
+    b.weight().value = a.weight().value;
+    const Tensor x = rng.uniform_tensor({4, 5}, -1.0, 1.0);
+    const Tensor r = rng.uniform_tensor({4, 3}, -1.0, 1.0);
+    a.forward(x);
+    a.backward(r);
+    {
+        auto scratch = std::make_unique<Tensor>(x);
+        b.forward(*scratch);
+        scratch->fill(100.0f);  // overwritten, then freed before the backward
+    }
+    b.backward(r);
+    for (int64_t i = 0; i < a.weight().grad.numel(); ++i) CHECK(b.weight().grad.data()[i] == a.weight().grad.data()[i]);
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,35 @@ TEST_CASE("MSELoss hand-derived values: zero at the target, exact gradient 2 (x 
     CHECK(g.data()[1] == 0.0f);
     CHECK(g.data()[2] == doctest::Approx(-1.0));  // 2 (3 - 5) / 4
     CHECK(g.data()[3] == 0.0f);
+}
+
+TEST_CASE("loss backward uses the prediction and target of its forward, even after the caller's tensors are gone") {
+    nnfs::MSELoss a, b;
+    const Tensor x = Tensor::from({1, 3}, std::vector<float>{1, 2, 3});
+    const Tensor y = Tensor::from({1, 3}, std::vector<float>{0, 0, 5});
+    a.forward(x, y);
+    {
+        auto px = std::make_unique<Tensor>(x), py = std::make_unique<Tensor>(y);
+        b.forward(*px, *py);
+        px->fill(50.0f);
+        py->fill(-50.0f);
+    }
+    const Tensor ga = a.backward();
+    const Tensor& gb = b.backward();
+    for (int64_t i = 0; i < 3; ++i) CHECK(gb.data()[i] == ga.data()[i]);
+    nnfs::CrossEntropyLoss ca, cb;
+    const std::vector<int32_t> labels{2};
+    ca.forward(x, labels);
+    {
+        auto px = std::make_unique<Tensor>(x);
+        auto pl = std::make_unique<std::vector<int32_t>>(labels);
+        cb.forward(*px, *pl);
+        px->fill(9.0f);
+        (*pl)[0] = 0;
+    }
+    const Tensor gca = ca.backward();
+    const Tensor& gcb = cb.backward();
+    for (int64_t i = 0; i < 3; ++i) CHECK(gcb.data()[i] == gca.data()[i]);
 }
 
 // ----------------------------------------------------------------------------------------------
