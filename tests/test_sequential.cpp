@@ -239,3 +239,44 @@ TEST_CASE("Sequential misuse raises nnfs::Error naming the layer, the module and
                          doctest::Contains("Sequential layer 1 forward: Linear(7 -> 3): input [2, 8], expected [*, 7]"),
                          nnfs::Error);
 }
+
+TEST_CASE("every module accepts its own last output as its next input (m.forward(m.forward(x)))") {
+    // forward returns a buffer the module owns; feeding it straight back in is the natural way to
+    // apply a square layer twice and must give the same result as feeding a copy.
+    t::Rng rng(77);
+    const Tensor x = rng.uniform_tensor({6, 5}, -1.0, 1.0);
+    auto check = [&](Module& m, const char* what) {
+        CAPTURE(std::string(what));
+        const Tensor once = m.forward(x);
+        const Tensor twice_copy = m.forward(Tensor(once));
+        m.forward(x);
+        const Tensor& twice_alias = m.forward(m.forward(x));
+        REQUIRE(twice_alias.shape() == twice_copy.shape());
+        int64_t mismatches = 0;
+        for (int64_t i = 0; i < twice_copy.numel(); ++i) mismatches += twice_alias.data()[i] != twice_copy.data()[i];
+        CHECK(mismatches == 0);
+    };
+    nnfs::Linear lin(5, 5);
+    lin.bias().value = rng.uniform_tensor({5}, -0.5, 0.5);
+    check(lin, "Linear");
+    nnfs::ReLU relu;
+    check(relu, "ReLU");
+    nnfs::Sigmoid sig;
+    check(sig, "Sigmoid");
+    nnfs::Tanh th;
+    check(th, "Tanh");
+    nnfs::Softmax sm;
+    check(sm, "Softmax");
+    nnfs::BatchNorm1d bn(5);
+    bn.eval();  // evaluation: the running statistics do not move between the calls
+    bn.running_mean() = rng.uniform_tensor({5}, -0.5, 0.5);
+    check(bn, "BatchNorm1d eval");
+    nnfs::Dropout drop(0.5f);
+    drop.eval();
+    check(drop, "Dropout eval");
+    nnfs::Sequential net;
+    net.emplace<nnfs::Linear>(5, 5);
+    net.emplace<nnfs::Tanh>();
+    net.emplace<nnfs::Linear>(5, 5);
+    check(net, "Sequential");
+}

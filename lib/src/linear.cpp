@@ -56,7 +56,9 @@ const Tensor& Linear::forward(const Tensor& input) {
     const int64_t batch = input.size(0);
     input_ = input;
     output_.resize({batch, out_});
-    kernels::sgemm_fused(Trans::No, Trans::Yes, batch, out_, in_, 1.0f, input.data(), in_, weight_.value.data(), in_,
+    // Multiply from the copy: `input` may be this layer's own last output (layer.forward(layer.forward(x))),
+    // which is the buffer being written.
+    kernels::sgemm_fused(Trans::No, Trans::Yes, batch, out_, in_, 1.0f, input_.data(), in_, weight_.value.data(), in_,
                          0.0f, output_.data(), out_, {.bias = bias_.value.data()});
     has_forward_ = true;
     return output_;
