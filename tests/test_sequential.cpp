@@ -280,3 +280,40 @@ TEST_CASE("every module accepts its own last output as its next input (m.forward
     net.emplace<nnfs::Linear>(5, 5);
     check(net, "Sequential");
 }
+
+namespace {
+std::string joined(const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+    return s;
+}
+}  // namespace
+
+TEST_CASE("modules added to a nested Sequential after it joined its parent get fully qualified, unique names") {
+    // PyTorch's state_dict qualifies by position at every level whenever a module was added:
+    // outer = Sequential(Linear, Sequential(Linear, Sequential(BatchNorm1d))) names the inner ones
+    // "1.0.weight" and "1.1.weight", never a second "0.weight".
+    nnfs::Sequential outer;
+    outer.emplace<nnfs::Linear>(4, 4);
+    auto& inner = outer.emplace<nnfs::Sequential>();
+    inner.emplace<nnfs::Linear>(4, 2);
+    auto& innermost = inner.emplace<nnfs::Sequential>();
+    innermost.emplace<nnfs::BatchNorm1d>(2);
+    std::vector<std::string> names, buffer_names;
+    for (auto* p : outer.parameters()) names.push_back(p->name);
+    for (auto* b : outer.buffers()) buffer_names.push_back(b->name);
+    CHECK(joined(names) == "0.weight, 0.bias, 1.0.weight, 1.0.bias, 1.1.0.weight, 1.1.0.bias");
+    CHECK(joined(buffer_names) == "1.1.0.running_mean, 1.1.0.running_var");
+
+    // The whole tree joining a root later is qualified once more, and so are later additions.
+    nnfs::Sequential root;
+    root.emplace<nnfs::ReLU>();
+    auto tree = std::make_unique<nnfs::Sequential>();
+    auto& branch = tree->emplace<nnfs::Sequential>();
+    branch.emplace<nnfs::Linear>(3, 3);
+    root.add(std::move(tree));
+    branch.emplace<nnfs::Linear>(3, 1);
+    names.clear();
+    for (auto* p : root.parameters()) names.push_back(p->name);
+    CHECK(joined(names) == "1.0.0.weight, 1.0.0.bias, 1.0.1.weight, 1.0.1.bias");
+}

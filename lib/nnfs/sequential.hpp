@@ -36,7 +36,12 @@ public:
     const Module& operator[](size_t i) const;
 
 private:
+    // Called when this Sequential joins a parent at `outer` ("1." or, deeper, "2.1."): prefixes it and its
+    // nested Sequentials, so modules added to them later are named from the root ("2.1.0.weight").
+    void prepend_prefix(const std::string& outer);
+
     std::vector<std::unique_ptr<Module>> modules_;
+    std::string prefix_;  // this Sequential's position in its parents, "" at the root
     Tensor identity_output_, identity_grad_;  // used only when empty
 };
 
