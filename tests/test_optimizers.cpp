@@ -222,6 +222,17 @@ TEST_CASE("zero_grad clears every parameter's gradient") {
     CHECK(sgd.parameters().size() == 2);
 }
 
+TEST_CASE("optimizers over no parameters step without effect") {
+    nnfs::SGD sgd({}, {.lr = 0.1f, .momentum = 0.9f});
+    nnfs::Adam adam({});
+    nnfs::AdamW adamw({});
+    CHECK_NOTHROW(sgd.step());
+    CHECK_NOTHROW(adam.step());
+    CHECK_NOTHROW(adamw.step());
+    CHECK(adam.step_count() == 1);
+    CHECK(sgd.parameters().empty());
+}
+
 TEST_CASE("optimizer option validation raises nnfs::Error naming the optimizer and the value") {
     Parameter p = make_param("w", {1.0f, 2.0f});
     using V = std::vector<Parameter*>;

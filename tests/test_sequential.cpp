@@ -157,6 +157,30 @@ TEST_CASE("Sequential backward through every module matches central differences 
     }
 }
 
+TEST_CASE("Sequential without BatchNorm: batch 1 and batch 97 against central differences") {
+    // Linear(13 -> 31), Sigmoid, Linear(31 -> 7), Softmax: every module without a batch constraint.
+    for (int64_t n : {1, 97}) {
+        CAPTURE(n);
+        nnfs::manual_seed(static_cast<uint64_t>(n) + 1000);
+        t::Rng rng(static_cast<uint64_t>(n) + 2000);
+        nnfs::Sequential net;
+        auto& l0 = net.emplace<nnfs::Linear>(13, 31, nnfs::Init::HeUniform);
+        net.emplace<nnfs::Sigmoid>();
+        auto& l2 = net.emplace<nnfs::Linear>(31, 7);
+        net.emplace<nnfs::Softmax>();
+        l0.bias().value = rng.uniform_tensor({31}, -0.3, 0.3);
+        l2.bias().value = rng.uniform_tensor({7}, -0.3, 0.3);
+        const Tensor x = rng.uniform_tensor({n, 13}, -1.0, 1.0);
+        t::check_module(
+            net, x,
+            [n](const t::Vec& xx, const std::vector<t::Vec>& p) {
+                const t::Vec h = t::sigmoid(t::linear(xx, p[0], p[1], n, 13, 31));
+                return t::softmax(t::linear(h, p[2], p[3], n, 31, 7), n, 7);
+            },
+            "Sequential Linear-Sigmoid-Linear-Softmax batch " + std::to_string(n), 300 + static_cast<uint64_t>(n));
+    }
+}
+
 TEST_CASE("Sequential gradients accumulate across backward calls; zero_grad clears every child") {
     t::Rng rng(5);
     nnfs::Sequential net;
