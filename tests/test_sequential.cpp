@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -340,4 +341,42 @@ TEST_CASE("modules added to a nested Sequential after it joined its parent get f
     names.clear();
     for (auto* p : root.parameters()) names.push_back(p->name);
     CHECK(joined(names) == "1.0.0.weight, 1.0.0.bias, 1.0.1.weight, 1.0.1.bias");
+}
+
+TEST_CASE("a whole training step is bitwise identical for every thread count") {
+    t::Rng rng(91);
+    const Tensor x = rng.uniform_tensor({67, 29}, -2.0, 2.0);
+    std::vector<int32_t> labels(67);
+    for (int32_t& l : labels) l = rng.index(11);
+    const int saved = nnfs::get_num_threads();
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2, 3}) {
+        nnfs::set_num_threads(threads);
+        nnfs::manual_seed(2024);
+        nnfs::Sequential net;
+        net.emplace<nnfs::Linear>(29, 47);
+        net.emplace<nnfs::BatchNorm1d>(47);
+        net.emplace<nnfs::ReLU>();
+        net.emplace<nnfs::Dropout>(0.3f);
+        net.emplace<nnfs::Linear>(47, 11);
+        nnfs::CrossEntropyLoss loss;
+        nnfs::Adam opt(net.parameters(), {.lr = 0.01f});
+        std::vector<float> r;
+        for (int step = 0; step < 2; ++step) {
+            opt.zero_grad();
+            r.push_back(loss.forward(net.forward(x), labels));
+            const Tensor& dx = net.backward(loss.backward());
+            r.insert(r.end(), dx.span().begin(), dx.span().end());
+            opt.step();
+        }
+        for (auto* p : net.parameters()) r.insert(r.end(), p->value.span().begin(), p->value.span().end());
+        results.push_back(std::move(r));
+    }
+    nnfs::set_num_threads(saved);
+    for (size_t k = 1; k < results.size(); ++k) {
+        REQUIRE(results[k].size() == results[0].size());
+        int64_t mismatches = 0;
+        for (size_t i = 0; i < results[0].size(); ++i) mismatches += results[k][i] != results[0][i];
+        CHECK(mismatches == 0);
+    }
 }
