@@ -1,5 +1,6 @@
 // BatchNorm1d over (batch, features): y = gamma (x - mean) / sqrt(var + eps) + beta.
-// Training: batch mean and biased variance (batch > 1 required, as in PyTorch); running statistics
+// Training: batch mean and biased variance (a batch of 1 is an error, as in PyTorch; an empty batch gives an
+// empty output and leaves the running statistics alone); running statistics
 // updated as running = (1 - momentum) running + momentum stat, with the unbiased variance.
 // Evaluation: the running statistics.
 #pragma once

@@ -48,6 +48,11 @@ public:
     const Module& operator[](size_t i) const;
 
 private:
+    // Called when this Sequential joins a parent at `outer` ("1." or, deeper, "2.1."): prefixes it and its
+    // nested Sequentials, so modules added to them later are named from the root ("2.1.0.weight").
+    void prepend_prefix(const std::string& outer);
+
+    std::string prefix_;  // this Sequential's position in its parents, "" at the root
     // How forward runs layer i: a Linear followed by an elementwise activation runs as one fused pass.
     struct Plan {
         Linear* linear = nullptr;                      // modules_[i] when it is a Linear

@@ -31,12 +31,16 @@ std::string BatchNorm1d::name() const { return "BatchNorm1d(" + std::to_string(f
 const Tensor& BatchNorm1d::forward(const Tensor& input) {
     detail::check_2d_input(*this, input, features_);
     const int64_t n = input.size(0);
-    if (training_ && n < 2) {
+    // As PyTorch: one sample per feature cannot be normalised in training; an empty batch gives an
+    // empty output and leaves the running statistics untouched (its mean and variance would be 0/0).
+    if (training_ && n == 1) {
         fail(name(), ": training needs more than 1 sample per feature, got input ", input.shape());
     }
     output_.resize(input.shape());
     xhat_.resize(input.shape());
-    if (training_) {
+    if (n == 0) {
+        // nothing to normalise
+    } else if (training_) {
         kernels::batchnorm_forward_train(output_.data(), xhat_.data(), mean_.data(), var_.data(), invstd_.data(),
                                          input.data(), weight_.data(), bias_.data(), n, features_, eps_);
         kernels::batchnorm_update_running(running_mean_.value.data(), running_var_.value.data(), mean_.data(),

@@ -74,7 +74,9 @@ const Tensor& Linear::forward_fused(const Tensor& input, ElementwiseActivation* 
     Tensor& y = activation ? activation->fused_output({batch, out_}) : output_;
     y.resize({batch, out_});
     const kernels::Activation act = activation ? activation->kind() : kernels::Activation::Identity;
-    kernels::sgemm_fused(Trans::No, Trans::Yes, batch, out_, in_, 1.0f, input.data(), in_, weight_.value.data(), in_,
+    // Multiply from the kept input: `input` may be this layer's own last output
+    // (layer.forward(layer.forward(x))), which is the buffer being written.
+    kernels::sgemm_fused(Trans::No, Trans::Yes, batch, out_, in_, 1.0f, input_->data(), in_, weight_.value.data(), in_,
                          0.0f, y.data(), out_, {.bias = bias_.value.data(), .act = act});
     has_forward_ = true;
     return y;

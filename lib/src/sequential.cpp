@@ -12,10 +12,13 @@ using Clock = std::chrono::steady_clock;
 
 Module& Sequential::add(std::unique_ptr<Module> module) {
     if (!module) fail("Sequential::add: null module at position ", modules_.size());
-    // Qualify the child's state names with its position, as a PyTorch state_dict does.
-    const std::string prefix = std::to_string(modules_.size()) + ".";
+    // Qualify the child's state names with its full position (this Sequential's own position within
+    // its parents, then the child's index), as a PyTorch state_dict does.
+    const std::string prefix = prefix_ + std::to_string(modules_.size()) + ".";
     for (Parameter* p : module->parameters()) p->name = prefix + p->name;
     for (Buffer* b : module->buffers()) b->name = prefix + b->name;
+    // A nested Sequential qualifies what is added to it later with the same position.
+    if (auto* nested = dynamic_cast<Sequential*>(module.get())) nested->prepend_prefix(prefix);
     module->train(training_);
     if (modules_.empty()) module->set_requires_input_grad(requires_input_grad_);
     modules_.push_back(std::move(module));
@@ -26,6 +29,13 @@ Module& Sequential::add(std::unique_ptr<Module> module) {
         if (act && act->kind() != kernels::Activation::Identity) plan_[plan_.size() - 2].activation = act;
     }
     return added;
+}
+
+void Sequential::prepend_prefix(const std::string& outer) {
+    prefix_ = outer + prefix_;
+    for (auto& m : modules_) {
+        if (auto* nested = dynamic_cast<Sequential*>(m.get())) nested->prepend_prefix(outer);
+    }
 }
 
 const Tensor& Sequential::forward(const Tensor& input) {
