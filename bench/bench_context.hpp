@@ -20,3 +20,13 @@ inline void add_context() {
 }
 
 }  // namespace nnfs::bench
+
+// main() of a libnnfs benchmark binary: Google Benchmark's, plus the context above.
+#define NNFS_BENCHMARK_MAIN()                        \
+    int main(int argc, char** argv) {                \
+        benchmark::Initialize(&argc, argv);          \
+        nnfs::bench::add_context();                  \
+        benchmark::RunSpecifiedBenchmarks();         \
+        benchmark::Shutdown();                       \
+        return 0;                                    \
+    }

@@ -90,9 +90,4 @@ BENCHMARK_CAPTURE(BM_dropout, forward, Phase::Forward)->Apply(activation_shapes)
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    nnfs::bench::add_context();
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-}
+NNFS_BENCHMARK_MAIN()

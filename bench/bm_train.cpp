@@ -90,9 +90,4 @@ BENCHMARK_CAPTURE(BM_inference, c_b64, kC64)->ArgName("threads")->Arg(1)->Arg(2)
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    nnfs::bench::add_context();
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-}
+NNFS_BENCHMARK_MAIN()
