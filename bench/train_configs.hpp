@@ -1,0 +1,48 @@
+// The training configurations of the performance issue, shared by bm_train and the peer comparison.
+//   a 4-16-8-3 b32 | b 64-128-64-10 b64 | c 784-256-128-10 b64, b256 |
+//   d 784-512-BN-ReLU-Drop(0.2)-256-BN-ReLU-Drop(0.2)-10 b256 | e 1024-1024-1024-10 b512
+// All: ReLU, CrossEntropy on logits, Adam lr 1e-3.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "nnfs/nnfs.hpp"
+
+namespace nnfs::bench {
+
+struct TrainConfig {
+    std::vector<int64_t> sizes;  // input, hidden..., classes
+    int64_t batch;
+    bool batchnorm_dropout = false;
+};
+
+inline const TrainConfig kConfigA{{4, 16, 8, 3}, 32};
+inline const TrainConfig kConfigB{{64, 128, 64, 10}, 64};
+inline const TrainConfig kConfigC64{{784, 256, 128, 10}, 64};
+inline const TrainConfig kConfigC256{{784, 256, 128, 10}, 256};
+inline const TrainConfig kConfigD{{784, 512, 256, 10}, 256, true};
+inline const TrainConfig kConfigE{{1024, 1024, 1024, 10}, 512};
+
+// Linear, then (BatchNorm1d,) ReLU, (Dropout(0.2)) between layers.
+inline void build(nnfs::Sequential& net, const TrainConfig& c) {
+    for (size_t i = 0; i + 1 < c.sizes.size(); ++i) {
+        net.emplace<nnfs::Linear>(c.sizes[i], c.sizes[i + 1]);
+        if (i + 2 == c.sizes.size()) break;
+        if (c.batchnorm_dropout) net.emplace<nnfs::BatchNorm1d>(c.sizes[i + 1]);
+        net.emplace<nnfs::ReLU>();
+        if (c.batchnorm_dropout) net.emplace<nnfs::Dropout>(0.2f);
+    }
+}
+
+// A fixed batch of uniform features in [-1, 1) and labels cycling through the classes.
+struct Batch {
+    nnfs::Tensor x;
+    std::vector<int32_t> y;
+    Batch(int64_t batch, int64_t features, int64_t classes, uint64_t seed) : x({batch, features}), y(static_cast<size_t>(batch)) {
+        nnfs::kernels::uniform_fill(x.data(), x.numel(), -1.0f, 1.0f, seed, 0);
+        for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<int32_t>((i * 7 + seed) % static_cast<size_t>(classes));
+    }
+};
+
+}  // namespace nnfs::bench
