@@ -118,6 +118,9 @@ int train_main(int argc, char** argv) {
     fs::create_directories(o.out, ec);
     if (ec || !fs::is_directory(o.out)) fail("cannot create output directory '", o.out, "'", ec ? ": " + ec.message() : "");
     const fs::path out_dir(o.out);
+    // Checked now rather than after a long training run.
+    if (const fs::path dir = fs::path(o.save).parent_path(); !o.save.empty() && !dir.empty() && !fs::is_directory(dir, ec))
+        fail("--save: directory '", dir.string(), "' does not exist");
     const std::string validation_csv = (out_dir / "validation.csv").string();
     write_csv(validation_csv, val, label_name);
 
@@ -141,7 +144,10 @@ int train_main(int argc, char** argv) {
                 static_cast<long long>(o.batch_size), static_cast<unsigned long long>(o.seed), nnfs::get_num_threads());
 
     Criterion criterion(o.loss == "mse");
-    nnfs::DataLoader loader(train, o.batch_size, {.shuffle = true, .seed = o.seed});
+    // BatchNorm cannot train on a batch of one sample (as PyTorch): drop such a last batch.
+    if (o.batchnorm && train.size() < 2) fail("--batchnorm needs at least 2 training samples, got ", train.size());
+    const bool drop_last = o.batchnorm && train.size() % o.batch_size == 1;
+    nnfs::DataLoader loader(train, o.batch_size, {.shuffle = true, .seed = o.seed, .drop_last = drop_last});
     nnfs::Profiler profiler;
     Progress progress(stdout, static_cast<int>(o.epochs), isatty(fileno(stdout)) != 0);
     std::vector<EpochRecord> history;
@@ -150,7 +156,7 @@ int train_main(int argc, char** argv) {
         // Only the training steps are profiled: evaluation would blur the per-step picture.
         if (o.profile) net.set_profiler(&profiler);
         double loss_sum = 0;
-        int64_t correct = 0;
+        int64_t correct = 0, seen = 0;
         for (loader.start_epoch(); loader.next();) {
             optimizer->zero_grad();
             const nnfs::Tensor& logits = net.forward(loader.features());
@@ -158,13 +164,14 @@ int train_main(int argc, char** argv) {
             loss_sum += double{criterion.forward(logits, loader.labels())} * n;
             const std::vector<int32_t> predicted = nnfs::argmax(logits);
             for (size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == loader.labels()[i];
+            seen += static_cast<int64_t>(predicted.size());
             net.backward(criterion.backward());
             optimizer->step();
         }
         net.set_profiler(nullptr);
         const Evaluation v = evaluate(net, criterion, val);
-        const EpochRecord r{epoch, loss_sum / static_cast<double>(train.size()),
-                            static_cast<double>(correct) / static_cast<double>(train.size()), v.loss, v.accuracy};
+        const EpochRecord r{epoch, loss_sum / static_cast<double>(seen), static_cast<double>(correct) / static_cast<double>(seen),
+                            v.loss, v.accuracy};
         history.push_back(r);
         progress.update(r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         if (!std::isfinite(r.train_loss)) {

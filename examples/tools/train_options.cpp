@@ -113,6 +113,8 @@ TrainOptions parse_train_options(int argc, const char* const* argv) try {
         if (v->empty()) throw UsageError("--out: empty path");
         o.out = *v;
     }
+    // BatchNorm cannot train on one sample per batch (nor can PyTorch's).
+    if (o.batchnorm && o.batch_size == 1) throw UsageError("--batchnorm needs --batch-size of at least 2");
     if (auto v = cl.get("class-names")) o.class_names = split_list("--class-names", *v);
     return o;
 } catch (const UsageError&) {
