@@ -21,7 +21,7 @@ cmake --build "$prefix/build"
 
 echo "=== installed tools: nnfs-train finds its bundled data in share/nnfs/data"
 "$prefix/install/bin/nnfs-train" --data iris --epochs 3 --out "$prefix/tool-out" --save "$prefix/iris.nnfs" >/dev/null
-"$prefix/install/bin/nnfs-predict" "$prefix/iris.nnfs" "$prefix/tool-out/validation.csv" >/dev/null
+"$prefix/install/bin/nnfs-predict" "$prefix/iris.nnfs" "$prefix/tool-out/validation.csv" --out "$prefix/predictions.txt" >/dev/null
 echo "ok"
 
 for preset in "${presets[@]}"; do
