@@ -16,6 +16,14 @@
 #include <string>
 #include <vector>
 
+#include <nnfs/error.hpp>
+#include <nnfs/metrics.hpp>
+#include <nnfs/sequential.hpp>
+
+#include "charts.hpp"
+#include "command_line.hpp"
+#include "model_spec.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -113,21 +121,23 @@ std::string xml_problem(const std::string& doc) {
         while (j < doc.size() && (std::isalnum(static_cast<unsigned char>(doc[j])) || doc[j] == '-' || doc[j] == ':')) ++j;
         const std::string name = doc.substr(name_start, j - name_start);
         if (name.empty()) return "bad tag at " + std::to_string(i);
-        // Attributes: name="value" pairs up to '>' or '/>'.
-        char quote_char = 0;
-        for (; j < doc.size(); ++j) {
-            const char c = doc[j];
-            if (quote_char) {
-                if (c == quote_char) quote_char = 0;
-                else if (c == '<') return "'<' in an attribute of <" + name + ">";
-            } else if (c == '"' || c == '\'') {
-                if (doc[j - 1] != '=') return "unexpected quote in <" + name + ">";
-                quote_char = c;
-            } else if (c == '>') {
-                break;
-            }
+        // Attributes: name="value" pairs (single or double quotes), then '>' or '/>'.
+        auto is_name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':' || c == '_'; };
+        while (true) {
+            while (j < doc.size() && std::isspace(static_cast<unsigned char>(doc[j]))) ++j;
+            if (j >= doc.size()) return "unterminated <" + name + ">";
+            if (doc[j] == '>' || (doc[j] == '/' && j + 1 < doc.size() && doc[j + 1] == '>')) break;
+            const size_t attr_start = j;
+            while (j < doc.size() && is_name_char(doc[j])) ++j;
+            if (j == attr_start || j >= doc.size() || doc[j] != '=') return "bad attribute in <" + name + ">";
+            ++j;
+            if (j >= doc.size() || (doc[j] != '"' && doc[j] != '\'')) return "unquoted attribute in <" + name + ">";
+            const size_t close = doc.find(doc[j], j + 1);
+            if (close == std::string::npos) return "unterminated attribute in <" + name + ">";
+            if (doc.find('<', j + 1) < close) return "'<' in an attribute of <" + name + ">";
+            j = close + 1;
         }
-        if (j >= doc.size()) return "unterminated <" + name + ">";
+        if (doc[j] == '/') ++j;  // now at '>'
         const bool self_closing = doc[j - 1] == '/';
         if (closing) {
             if (open.empty() || open.back() != name) return "</" + name + "> does not close " + (open.empty() ? "anything" : "<" + open.back() + ">");
@@ -224,6 +234,7 @@ TEST_CASE("nnfs-predict reproduces the validation accuracy of the saved model") 
     CHECK(predictions.size() == 30);
     for (const std::string& p : predictions) CHECK((p == "0" || p == "1" || p == "2"));
     CHECK(value_after(r.err, "accuracy ") == val_acc);
+    CHECK(r.err.find("versicolor") != std::string::npos);  // class names travel in the model file
     CHECK(r.err.find("confusion matrix") != std::string::npos);
 
     // Without the label column every column is a feature: the same predictions, no report.
@@ -285,4 +296,78 @@ TEST_CASE("nnfs-predict: damaged model files and mismatched CSVs end with a one-
 
     check_one_line_error(predict(quote(model.string())), "nnfs-predict", "CSV");
     check_one_line_error(predict(quote(model.string()) + " " + val_csv + " --format xml"), "nnfs-predict", "xml");
+}
+
+TEST_CASE("nnfs-train --label-column: the label anywhere, found again by nnfs-predict") {
+    // Iris with the label moved to the front under another name.
+    std::ifstream in(std::string(NNFS_TOOLS_DATA_DIR) + "/iris.csv");
+    std::ofstream moved(tmp() / "species_first.csv");
+    std::string line;
+    std::getline(in, line);
+    moved << "species," << line.substr(0, line.rfind(',')) << '\n';
+    while (std::getline(in, line)) moved << line.substr(line.rfind(',') + 1) << ',' << line.substr(0, line.rfind(',')) << '\n';
+    moved.close();
+
+    const std::string out = quote((tmp() / "species_out").string()), model = quote((tmp() / "species.nnfs").string());
+    const Result r = train("--data " + quote((tmp() / "species_first.csv").string()) +
+                           " --label-column species --class-names se,ve,vi --epochs 3 --hidden 8 --lr 0.05 --out " + out +
+                           " --save " + model);
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    const std::string header = lines_of(read_file(tmp() / "species_out" / "validation.csv")).at(0);
+    CHECK(header == "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm,species");
+    const Result p = predict(model + " " + quote((tmp() / "species_out" / "validation.csv").string()));
+    REQUIRE_MESSAGE(p.status == 0, p.err);
+    CHECK(value_after(p.err, "accuracy ") == value_after(r.out, "validation accuracy "));
+    CHECK(p.err.find(" ve ") != std::string::npos);
+
+    check_one_line_error(train("--data iris --class-names a,b"), "nnfs-train", "--class-names");
+    check_one_line_error(train("--data iris --label-column nope"), "nnfs-train", "nope");
+}
+
+TEST_CASE("tool helpers: architecture strings, command lines, SVG escaping") {
+    using namespace nnfs_tools;
+    const ModelSpec spec{.inputs = 64, .hidden = {128, 64}, .classes = 10, .activation = "tanh", .batchnorm = true, .dropout = 0.1};
+    const ModelSpec back = ModelSpec::parse(spec.str());
+    CHECK(back.str() == spec.str());
+    CHECK(back.dropout == spec.dropout);
+    nnfs::Sequential net;
+    build_model(back, net);
+    // Per hidden layer: Linear, BatchNorm1d, Tanh, Dropout; then the output Linear.
+    CHECK(net.size() == 9);
+    CHECK(net.name().find("BatchNorm1d(128)") != std::string::npos);
+    CHECK_THROWS_AS(ModelSpec::parse("mlp inputs=4 classes=3 activation=gelu"), nnfs::Error);
+    CHECK_THROWS_AS(ModelSpec::parse("mlp inputs=4 hidden=8"), nnfs::Error);  // no classes
+    CHECK_THROWS_AS(ModelSpec::parse("cnn inputs=4 classes=3"), nnfs::Error);
+    CHECK(ModelSpec::parse("mlp inputs=4 hidden=none classes=3").hidden.empty());
+
+    const char* argv[] = {"tool", "--lr=0.5", "--flag", "file.csv", "--", "--not-an-option"};
+    const CommandLine cl(6, argv, {{"lr", true}, {"flag", false}});
+    CHECK(cl.get("lr") == "0.5");
+    CHECK(cl.has("flag"));
+    CHECK(cl.positional() == std::vector<std::string>{"file.csv", "--not-an-option"});
+    const char* twice[] = {"tool", "--lr", "1", "--lr", "2"};
+    CHECK_THROWS_AS(CommandLine(5, twice, {{"lr", true}}), nnfs::Error);
+    CHECK_THROWS_AS(parse_double("--lr", "1e"), nnfs::Error);
+    CHECK_THROWS_AS(parse_double("--lr", "nan"), nnfs::Error);
+    CHECK_THROWS_AS(parse_int("--epochs", "2.5"), nnfs::Error);
+    CHECK(parse_int_list("--hidden", "128, 64") == std::vector<int64_t>{128, 64});
+
+    const std::vector<double> ticks = nice_ticks(0.013, 1.87);
+    CHECK(ticks.front() <= 0.013);
+    CHECK(ticks.back() >= 1.87);
+    CHECK(ticks.size() >= 3);
+    CHECK(ticks.size() <= 8);
+
+    // Class names with XML's special characters still give a well-formed document.
+    const std::vector<int32_t> truth = {0, 1, 2, 2}, predicted = {0, 2, 2, 1};
+    const fs::path svg = tmp() / "escaped.svg";
+    write_confusion_svg(svg.string(), nnfs::confusion_matrix(predicted, truth, 3), {"a<b", "c&d", "\"e\""}, "t<i>tle & more");
+    check_svg(svg);
+    CHECK(read_file(svg).find("a&lt;b") != std::string::npos);
+    // The checker itself catches what it is meant to.
+    CHECK(xml_problem("<?xml version=\"1.0\"?><a><b/></a>").empty());
+    CHECK(!xml_problem("<?xml version=\"1.0\"?><a><b></a>").empty());
+    CHECK(!xml_problem("<?xml version=\"1.0\"?><a>x & y</a>").empty());
+    CHECK(!xml_problem("<?xml version=\"1.0\"?><a x=1/>").empty());
+    CHECK(!xml_problem("<?xml version=\"1.0\"?><a/><b/>").empty());
 }
