@@ -184,7 +184,6 @@ int train_main(int argc, char** argv) {
 
     // Final report on the validation part.
     const Evaluation v = evaluate(net, criterion, val);
-    net.eval();
     const nnfs::ConfusionMatrix cm = nnfs::confusion_matrix(v.predicted, val.labels, classes);
     const std::string report = "validation accuracy " + std::to_string(v.accuracy) + " (" + std::to_string(val.size()) +
                                " samples)\n\n" + nnfs::classification_report(cm).str(class_names) +
