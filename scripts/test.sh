@@ -12,11 +12,17 @@ echo "=== consumer: find_package(nnfs) against an installed prefix"
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 cmake --preset release >/dev/null
-cmake --build --preset release --target nnfs
+# Everything, not just the library: the install also holds the tools (nnfs-train, nnfs-predict).
+cmake --build --preset release
 cmake --install build/release --prefix "$prefix/install" >/dev/null
 cmake -S examples/consumer -B "$prefix/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix/install" >/dev/null
 cmake --build "$prefix/build"
 "$prefix/build/consumer"
+
+echo "=== installed tools: nnfs-train finds its bundled data in share/nnfs/data"
+"$prefix/install/bin/nnfs-train" --data iris --epochs 3 --out "$prefix/tool-out" --save "$prefix/iris.nnfs" >/dev/null
+"$prefix/install/bin/nnfs-predict" "$prefix/iris.nnfs" "$prefix/tool-out/validation.csv" --out "$prefix/predictions.txt" >/dev/null
+echo "ok"
 
 for preset in "${presets[@]}"; do
   echo "=== ${preset}: build and test"

@@ -1,0 +1,93 @@
+#include "model_file.hpp"
+
+#include <nnfs/error.hpp>
+#include <nnfs/serialize.hpp>
+#include <nnfs/state_dict.hpp>
+
+namespace nnfs_tools {
+
+using nnfs::fail;
+
+namespace {
+constexpr const char* kFormat = "nnfs-tools-model";
+constexpr int64_t kVersion = 1;
+
+std::string join_lines(const std::vector<std::string>& items) {
+    std::string s;
+    for (size_t i = 0; i < items.size(); ++i) s += (i ? "\n" : "") + items[i];
+    return s;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+    std::vector<std::string> out;
+    if (s.empty()) return out;
+    size_t start = 0;
+    for (size_t nl; (nl = s.find('\n', start)) != std::string::npos; start = nl + 1) out.push_back(s.substr(start, nl - start));
+    out.push_back(s.substr(start));
+    return out;
+}
+
+template <class Map>
+const typename Map::mapped_type& require(const Map& map, const std::string& key, const std::string& path) {
+    const auto it = map.find(key);
+    if (it == map.end()) fail("model file '", path, "' has no '", key, "' entry");
+    return it->second;
+}
+}  // namespace
+
+void save_model_file(const std::string& path, nnfs::Sequential& net, const ModelInfo& info) {
+    nnfs::StateDict state;
+    state.strings["format"] = kFormat;
+    state.integers["format_version"] = kVersion;
+    state.strings["architecture"] = info.spec.str();
+    state.strings["label_column"] = info.label_column;
+    state.strings["class_names"] = join_lines(info.class_names);
+    state.tensors["standardizer.mean"] = info.mean;
+    state.tensors["standardizer.scale"] = info.scale;
+    nnfs::state_refs(net).store(state, "model.");
+    nnfs::write_state_file(state, path);
+}
+
+LoadedModel load_model_file(const std::string& path) {
+    const nnfs::StateDict state = nnfs::read_state_file(path);  // checksum and structure
+    if (const auto it = state.strings.find("format"); it == state.strings.end() || it->second != kFormat)
+        fail("'", path, "' is not an nnfs-train model file (it may be a plain nnfs::save file)");
+    if (const int64_t v = require(state.integers, "format_version", path); v != kVersion)
+        fail("model file '", path, "' has format version ", v, ", this program reads version ", kVersion);
+
+    LoadedModel out;
+    try {
+        out.info.spec = ModelSpec::parse(require(state.strings, "architecture", path));
+    } catch (const nnfs::Error& e) {
+        fail("model file '", path, "': ", e.what());
+    }
+    out.info.label_column = require(state.strings, "label_column", path);
+    out.info.class_names = split_lines(require(state.strings, "class_names", path));
+    out.info.mean = require(state.tensors, "standardizer.mean", path);
+    out.info.scale = require(state.tensors, "standardizer.scale", path);
+    const int64_t inputs = out.info.spec.inputs;
+    for (const nnfs::Tensor* t : {&out.info.mean, &out.info.scale})
+        if (t->dim() != 1 || t->size(0) != inputs)
+            fail("model file '", path, "': standardizer statistics ", t->shape(), ", expected [", inputs, "]");
+    if (!out.info.class_names.empty() && static_cast<int64_t>(out.info.class_names.size()) != out.info.spec.classes)
+        fail("model file '", path, "': ", out.info.class_names.size(), " class names for ", out.info.spec.classes, " classes");
+
+    out.net = std::make_unique<nnfs::Sequential>();
+    build_model(out.info.spec, *out.net);
+    const nnfs::StateRefs refs = nnfs::state_refs(*out.net);
+    refs.check(state, "model.", out.net->name(), path);  // names and shapes, before any copy
+    refs.assign(state, "model.");
+    out.net->eval();
+    return out;
+}
+
+void standardize(nnfs::Tensor& x, const ModelInfo& info) {
+    if (x.dim() != 2 || x.size(1) != info.mean.numel())
+        fail("standardize: data ", x.shape(), ", expected [*, ", info.mean.numel(), "]");
+    const float* mean = info.mean.data();
+    const float* scale = info.scale.data();
+    for (int64_t i = 0; i < x.size(0); ++i)
+        for (int64_t j = 0; j < x.size(1); ++j) x.t(i, j) = (x.t(i, j) - mean[j]) / scale[j];
+}
+
+}  // namespace nnfs_tools

@@ -1,0 +1,42 @@
+// The model file of nnfs-train / nnfs-predict: one StateDict file (nnfs/state_dict.hpp: checksummed,
+// written atomically) holding everything needed to predict from raw CSV rows:
+//   strings   "format" = "nnfs-tools-model", "architecture" (ModelSpec::str), "label_column",
+//             "class_names" (newline-separated, may be empty)
+//   integers  "format_version" = 1
+//   tensors   "model.*" (the network's parameters and buffers, as state_refs names them),
+//             "standardizer.mean", "standardizer.scale" (fitted on the training part)
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nnfs/sequential.hpp>
+#include <nnfs/tensor.hpp>
+
+#include "model_spec.hpp"
+
+namespace nnfs_tools {
+
+struct ModelInfo {
+    ModelSpec spec;
+    nnfs::Tensor mean, scale;              // (inputs): x' = (x - mean) / scale
+    std::string label_column;              // name of the label column in the training CSV
+    std::vector<std::string> class_names;  // empty, or one per class
+};
+
+void save_model_file(const std::string& path, nnfs::Sequential& net, const ModelInfo& info);
+
+struct LoadedModel {
+    ModelInfo info;
+    std::unique_ptr<nnfs::Sequential> net;  // in eval mode
+};
+// Reads and checks the whole file before building anything: a missing, truncated, corrupted or
+// inconsistent file is an nnfs::Error naming the file and the problem, never a half-loaded model.
+LoadedModel load_model_file(const std::string& path);
+
+// Standardizes x (samples, inputs) in place with the saved statistics: the same arithmetic as
+// nnfs::Standardizer::transform, so predictions match the ones made during training bitwise.
+void standardize(nnfs::Tensor& x, const ModelInfo& info);
+
+}  // namespace nnfs_tools

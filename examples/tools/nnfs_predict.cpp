@@ -1,0 +1,121 @@
+// nnfs-predict: applies a model saved by `nnfs-train --save` to the rows of a CSV file. `nnfs-predict --help`.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nnfs/nnfs.hpp>
+
+#include "command_line.hpp"
+#include "csv_io.hpp"
+#include "model_file.hpp"
+#include "tool_main.hpp"
+
+namespace {
+
+using namespace nnfs_tools;
+using nnfs::fail;
+
+const char* const kUsage = R"(usage: nnfs-predict MODEL CSV [options]
+
+Predicts the class of every row of CSV with a model saved by `nnfs-train --save`. The CSV has a header
+row; if it holds the model's label column (or --label-column), those labels are compared with the
+predictions and accuracy, a classification report and the confusion matrix are printed; otherwise every
+column is a feature. Features are standardized with the statistics saved in the model.
+
+  --out FILE            write the predictions to FILE (default: stdout; reports then go to stderr)
+  --format lines|csv    one class index per line (default), or CSV "index,prediction"
+  --label-column NAME   the label column (default: the one the model was trained with, if present)
+  --help                this text
+)";
+
+struct PredictOptions {
+    std::string model, csv, out, label_column, format = "lines";
+    bool help = false;
+};
+
+PredictOptions parse_options(int argc, const char* const* argv) try {
+    const CommandLine cl(argc, argv, {{"help", false}, {"out", true}, {"format", true}, {"label-column", true}});
+    PredictOptions o;
+    if (cl.has("help")) {
+        o.help = true;
+        return o;
+    }
+    if (cl.positional().size() != 2)
+        throw UsageError("expected MODEL and CSV, got " + std::to_string(cl.positional().size()) + " argument(s) (see --help)");
+    o.model = cl.positional()[0];
+    o.csv = cl.positional()[1];
+    if (auto v = cl.get("out")) {
+        if (v->empty()) throw UsageError("--out: empty path");
+        o.out = *v;
+    }
+    if (auto v = cl.get("format")) o.format = parse_choice("--format", *v, {"lines", "csv"});
+    if (auto v = cl.get("label-column")) o.label_column = *v;
+    return o;
+} catch (const UsageError&) {
+    throw;
+} catch (const nnfs::Error& e) {
+    throw UsageError(e.what());
+}
+
+int predict_main(int argc, char** argv) {
+    const PredictOptions o = parse_options(argc, argv);
+    if (o.help) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    const LoadedModel model = load_model_file(o.model);
+    const ModelSpec& spec = model.info.spec;
+
+    // Labels are present when the chosen (or the training) label column is in the header.
+    const std::vector<std::string> header = read_csv_header(o.csv);
+    const std::string label = o.label_column.empty() ? model.info.label_column : o.label_column;
+    const bool labelled = !o.label_column.empty() || std::find(header.begin(), header.end(), label) != header.end();
+    nnfs::Dataset data;
+    if (labelled) data = nnfs::read_csv(o.csv, label);
+    else data.features = read_features_csv(o.csv);
+    if (data.features.size(1) != spec.inputs) {
+        fail("'", o.csv, "' has ", data.features.size(1), " feature column(s), the model expects ", spec.inputs,
+             labelled ? " (label column '" + label + "' excluded)" : " (no label column '" + label + "' found, so every column was taken as a feature)");
+    }
+    if (labelled && data.num_classes() > spec.classes)
+        fail("'", o.csv, "' has label ", data.num_classes() - 1, ", the model knows classes 0..", spec.classes - 1);
+
+    standardize(data.features, model.info);
+    const std::vector<int32_t> predicted = nnfs::argmax(model.net->forward(data.features));
+
+    std::ostringstream lines;
+    if (o.format == "csv") lines << "index,prediction\n";
+    for (size_t i = 0; i < predicted.size(); ++i) {
+        if (o.format == "csv") lines << i << ',';
+        lines << predicted[i] << '\n';
+    }
+    if (o.out.empty()) {
+        std::fputs(lines.str().c_str(), stdout);
+        std::fflush(stdout);
+    } else {
+        std::ofstream out(o.out, std::ios::binary | std::ios::trunc);
+        if (!out) fail("cannot create '", o.out, "'");
+        out << lines.str();
+        out.flush();
+        if (!out) fail("cannot write '", o.out, "'");
+    }
+
+    // Reports go where they do not mix with the predictions.
+    std::FILE* report = o.out.empty() ? stderr : stdout;
+    if (!o.out.empty()) std::fprintf(report, "%zu predictions written to %s\n", predicted.size(), o.out.c_str());
+    if (labelled) {
+        const nnfs::ConfusionMatrix cm = nnfs::confusion_matrix(predicted, data.labels, static_cast<int32_t>(spec.classes));
+        std::fprintf(report, "accuracy %.6f (%zu samples)\n\n%s\nconfusion matrix (rows: true class, columns: predicted)\n%s",
+                     nnfs::accuracy(predicted, data.labels), predicted.size(),
+                     nnfs::classification_report(cm).str(model.info.class_names).c_str(), cm.str(model.info.class_names).c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return nnfs_tools::run_tool("nnfs-predict", [&] { return predict_main(argc, argv); });
+}
