@@ -221,3 +221,17 @@ TEST_CASE("synthetic generators: shapes, balance, reproducibility, learnable str
     CHECK_THROWS_AS(nnfs::make_classification(10, 3, 1, 3, 1), nnfs::Error);
     CHECK_THROWS_AS(nnfs::make_moons(1, 0.1f, 1), nnfs::Error);
 }
+
+TEST_CASE("standardizer from saved statistics transforms like the fitted one") {
+    const std::vector<float> v{1, 5, 2, 7, 3, 9};
+    nnfs::Tensor a = nnfs::Tensor::from({3, 2}, v), b = a;
+    nnfs::Standardizer fitted;
+    fitted.fit(a);
+    const nnfs::Standardizer restored(fitted.mean(), fitted.scale());
+    fitted.transform(a);
+    restored.transform(b);
+    CHECK(std::equal(a.span().begin(), a.span().end(), b.span().begin()));
+    const std::vector<float> bad_scale{1.0f, 0.0f};
+    CHECK_THROWS_WITH_AS(nnfs::Standardizer(fitted.mean(), nnfs::Tensor::from({2}, bad_scale)), doctest::Contains("scale[1]"), nnfs::Error);
+    CHECK_THROWS_AS(nnfs::Standardizer(fitted.mean(), nnfs::Tensor({3})), nnfs::Error);
+}

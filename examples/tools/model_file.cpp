@@ -42,8 +42,8 @@ void save_model_file(const std::string& path, nnfs::Sequential& net, const Model
     state.strings["architecture"] = info.spec.str();
     state.strings["label_column"] = info.label_column;
     state.strings["class_names"] = join_lines(info.class_names);
-    state.tensors["standardizer.mean"] = info.mean;
-    state.tensors["standardizer.scale"] = info.scale;
+    state.tensors["standardizer.mean"] = info.standardizer.mean();
+    state.tensors["standardizer.scale"] = info.standardizer.scale();
     nnfs::state_refs(net).store(state, "model.");
     nnfs::write_state_file(state, path);
 }
@@ -63,12 +63,17 @@ LoadedModel load_model_file(const std::string& path) {
     }
     out.info.label_column = require(state.strings, "label_column", path);
     out.info.class_names = split_lines(require(state.strings, "class_names", path));
-    out.info.mean = require(state.tensors, "standardizer.mean", path);
-    out.info.scale = require(state.tensors, "standardizer.scale", path);
+    const nnfs::Tensor& mean = require(state.tensors, "standardizer.mean", path);
+    const nnfs::Tensor& scale = require(state.tensors, "standardizer.scale", path);
     const int64_t inputs = out.info.spec.inputs;
-    for (const nnfs::Tensor* t : {&out.info.mean, &out.info.scale})
+    for (const nnfs::Tensor* t : {&mean, &scale})
         if (t->dim() != 1 || t->size(0) != inputs)
             fail("model file '", path, "': standardizer statistics ", t->shape(), ", expected [", inputs, "]");
+    try {
+        out.info.standardizer = nnfs::Standardizer(mean, scale);
+    } catch (const nnfs::Error& e) {
+        fail("model file '", path, "': ", e.what());
+    }
     if (!out.info.class_names.empty() && static_cast<int64_t>(out.info.class_names.size()) != out.info.spec.classes)
         fail("model file '", path, "': ", out.info.class_names.size(), " class names for ", out.info.spec.classes, " classes");
 
@@ -79,15 +84,6 @@ LoadedModel load_model_file(const std::string& path) {
     refs.assign(state, "model.");
     out.net->eval();
     return out;
-}
-
-void standardize(nnfs::Tensor& x, const ModelInfo& info) {
-    if (x.dim() != 2 || x.size(1) != info.mean.numel())
-        fail("standardize: data ", x.shape(), ", expected [*, ", info.mean.numel(), "]");
-    const float* mean = info.mean.data();
-    const float* scale = info.scale.data();
-    for (int64_t i = 0; i < x.size(0); ++i)
-        for (int64_t j = 0; j < x.size(1); ++j) x.t(i, j) = (x.t(i, j) - mean[j]) / scale[j];
 }
 
 }  // namespace nnfs_tools

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <nnfs/sequential.hpp>
+#include <nnfs/standardizer.hpp>
 #include <nnfs/tensor.hpp>
 
 #include "model_spec.hpp"
@@ -20,7 +21,7 @@ namespace nnfs_tools {
 
 struct ModelInfo {
     ModelSpec spec;
-    nnfs::Tensor mean, scale;              // (inputs): x' = (x - mean) / scale
+    nnfs::Standardizer standardizer;       // fitted on the training part
     std::string label_column;              // name of the label column in the training CSV
     std::vector<std::string> class_names;  // empty, or one per class
 };
@@ -34,9 +35,5 @@ struct LoadedModel {
 // Reads and checks the whole file before building anything: a missing, truncated, corrupted or
 // inconsistent file is an nnfs::Error naming the file and the problem, never a half-loaded model.
 LoadedModel load_model_file(const std::string& path);
-
-// Standardizes x (samples, inputs) in place with the saved statistics: the same arithmetic as
-// nnfs::Standardizer::transform, so predictions match the ones made during training bitwise.
-void standardize(nnfs::Tensor& x, const ModelInfo& info);
 
 }  // namespace nnfs_tools

@@ -82,7 +82,7 @@ int predict_main(int argc, char** argv) {
     if (labelled && data.num_classes() > spec.classes)
         fail("'", o.csv, "' has label ", data.num_classes() - 1, ", the model knows classes 0..", spec.classes - 1);
 
-    standardize(data.features, model.info);
+    model.info.standardizer.transform(data.features);
     const std::vector<int32_t> predicted = nnfs::argmax(model.net->forward(data.features));
 
     std::ostringstream lines;

@@ -207,7 +207,7 @@ int train_main(int argc, char** argv) {
         std::printf("\nprofile of the training steps:\n%s", profiler.table().c_str());
     }
     if (!o.save.empty())
-        save_model_file(o.save, net, ModelInfo{spec, standardizer.mean(), standardizer.scale(), label_name, class_names});
+        save_model_file(o.save, net, ModelInfo{spec, standardizer, label_name, class_names});
 
     std::printf("\noutputs:\n");
     auto where = [](const char* what, const std::string& file, const std::string& note = "") {

@@ -8,6 +8,10 @@ namespace nnfs {
 
 class Standardizer {
 public:
+    Standardizer() = default;
+    // A fitted standardizer from saved statistics: mean and scale of equal 1-D shapes, scale finite and > 0.
+    Standardizer(Tensor mean, Tensor scale);
+
     // Learns mean and std of each column of x (samples, features).
     void fit(const Tensor& x);
     // Standardizes x in place; nnfs::Error if its width differs from the fitted one.

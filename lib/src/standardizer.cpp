@@ -5,6 +5,16 @@
 
 namespace nnfs {
 
+Standardizer::Standardizer(Tensor mean, Tensor scale) : mean_(std::move(mean)), scale_(std::move(scale)) {
+    if (mean_.dim() != 1 || mean_.numel() < 1 || scale_.shape() != mean_.shape()) {
+        fail("Standardizer: mean ", mean_.shape(), " and scale ", scale_.shape(), ", expected two equal [features]");
+    }
+    for (int64_t j = 0; j < scale_.numel(); ++j) {
+        const float s = scale_.data()[j];
+        if (!(s > 0.0f) || !std::isfinite(s)) fail("Standardizer: scale[", j, "] = ", s, ", expected finite and > 0");
+    }
+}
+
 // Data preparation, run once per data set: plain loops in double rather than kernels.
 void Standardizer::fit(const Tensor& x) {
     if (x.dim() != 2 || x.size(0) < 1 || x.size(1) < 1) fail("Standardizer::fit: data ", x.shape(), ", expected [samples >= 1, features >= 1]");
