@@ -1,0 +1,93 @@
+// The dispatched SGEMM: picks the implementation of the current instruction set, the direct path for
+// small problems or the packed path otherwise, and splits C among OpenMP threads.
+// Compiled for baseline x86-64; the arithmetic lives in kernels/isa/gemm_<isa>.cpp.
+//
+// Threads: C is cut into one rectangle per thread, along M at multiples of MR or along N at multiples
+// of NR, and each thread runs the whole packed algorithm on its rectangle with its own buffers. Tiles
+// stay on the same MR x NR grid and K is never split, so every C element is computed by the same
+// sequence of operations for any thread count: results are bitwise identical.
+#include <omp.h>
+
+#include "nnfs/kernels.hpp"
+#include "simd/gemm_isa.hpp"
+
+namespace nnfs::kernels::detail {
+
+namespace {
+
+// Problems of at most this many multiply-adds take the direct path (no packing, one thread).
+constexpr int64_t kDirectMaxMacs = int64_t{1} << 16;
+// Below this many multiply-adds a second thread does not pay for the fork and the extra packing.
+constexpr int64_t kParallelMinMacs = int64_t{1} << 21;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Share of useful work when `tiles` tiles are dealt to `threads` threads.
+double balance(int64_t tiles, int threads) {
+    return static_cast<double>(tiles) / static_cast<double>(threads * ceil_div(tiles, threads));
+}
+
+// Tiles [t0, t1) of `tiles` for thread `t` of `threads`: contiguous, sizes differ by at most one.
+void share(int64_t tiles, int t, int threads, int64_t& t0, int64_t& t1) {
+    const int64_t base = tiles / threads, extra = tiles % threads;
+    t0 = t * base + (t < extra ? t : extra);
+    t1 = t0 + base + (t < extra ? 1 : 0);
+}
+
+}  // namespace
+
+const GemmIsa* gemm_isa(Isa isa) {
+    switch (isa) {
+        case Isa::AVX512: return &gemm_avx512;
+        case Isa::AVX2: return &gemm_avx2;
+        case Isa::SSE2: return &gemm_sse2;
+        case Isa::Reference: break;
+    }
+    return nullptr;
+}
+
+const char* sgemm_info() {
+    const GemmIsa* isa = gemm_isa(current_isa());
+    return isa ? isa->name : "ref";
+}
+
+void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epilogue) {
+    if (M <= 0 || N <= 0) return;
+    const GemmIsa* isa = gemm_isa(current_isa());
+    if (!isa || K <= 0) {  // nothing to multiply: C = act(beta C + bias), as the reference does it
+        ref::sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
+        return;
+    }
+    const GemmArgs g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue};
+    const int64_t macs = M * N * K;
+    if (macs <= kDirectMaxMacs) {
+        isa->direct(g);
+        return;
+    }
+    const int64_t tiles_m = ceil_div(M, isa->mr), tiles_n = ceil_div(N, isa->nr);
+    int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
+    if (threads > tiles_m * tiles_n) threads = static_cast<int>(tiles_m * tiles_n);
+    if (threads <= 1) {
+        isa->packed(g, 0, M, 0, N);
+        return;
+    }
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        // Split the dimension that deals out more evenly; on a tie, the longer one (the operand along
+        // the other dimension is packed by every thread).
+        const double bm = balance(tiles_m, nt), bn = balance(tiles_n, nt);
+        const bool split_m = bm > bn || (bm == bn && M >= N);
+        int64_t t0 = 0, t1 = 0;
+        if (split_m) {
+            share(tiles_m, t, nt, t0, t1);
+            if (t1 > t0) isa->packed(g, t0 * isa->mr, t1 * isa->mr < M ? t1 * isa->mr : M, 0, N);
+        } else {
+            share(tiles_n, t, nt, t0, t1);
+            if (t1 > t0) isa->packed(g, 0, M, t0 * isa->nr, t1 * isa->nr < N ? t1 * isa->nr : N);
+        }
+    }
+}
+
+}  // namespace nnfs::kernels::detail

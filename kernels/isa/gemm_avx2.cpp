@@ -1,0 +1,22 @@
+// SGEMM for avx2: the instantiations of kernels/simd/gemm_kernel.hpp for xsimd::fma3<xsimd::avx2>.
+// Compiled with -mavx2 -mfma (kernels/CMakeLists.txt); called only when the CPU and OS support it.
+#include "simd/gemm_kernel.hpp"
+
+namespace nnfs::kernels::detail {
+
+namespace {
+
+using Arch = xsimd::fma3<xsimd::avx2>;
+constexpr int MR = 6, NV = 2;  // packed register tile: MR rows x NV vectors of 8 floats
+GemmBlocking blocking{256, 192, 4096};  // kc, mc, nc
+
+void packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    simd::gemm_packed<Arch, MR, NV>(g, m0, m1, n0, n1, blocking);
+}
+void direct(const GemmArgs& g) { simd::gemm_direct<Arch, 8, 6>(g); }
+
+}  // namespace
+
+const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, &direct};
+
+}  // namespace nnfs::kernels::detail

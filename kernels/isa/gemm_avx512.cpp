@@ -1,0 +1,22 @@
+// SGEMM for avx512: the instantiations of kernels/simd/gemm_kernel.hpp for xsimd::avx512f.
+// Compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma (kernels/CMakeLists.txt); called only when the CPU and OS support it.
+#include "simd/gemm_kernel.hpp"
+
+namespace nnfs::kernels::detail {
+
+namespace {
+
+using Arch = xsimd::avx512f;
+constexpr int MR = 14, NV = 2;  // packed register tile: MR rows x NV vectors of 16 floats
+GemmBlocking blocking{256, 336, 4096};  // kc, mc, nc
+
+void packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    simd::gemm_packed<Arch, MR, NV>(g, m0, m1, n0, n1, blocking);
+}
+void direct(const GemmArgs& g) { simd::gemm_direct<Arch, 8, 6>(g); }
+
+}  // namespace
+
+const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, &direct};
+
+}  // namespace nnfs::kernels::detail

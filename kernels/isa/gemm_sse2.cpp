@@ -1,0 +1,22 @@
+// SGEMM for sse2: the instantiations of kernels/simd/gemm_kernel.hpp for xsimd::sse2.
+// Compiled with no extra flags (baseline x86-64) (kernels/CMakeLists.txt); called only when the CPU and OS support it.
+#include "simd/gemm_kernel.hpp"
+
+namespace nnfs::kernels::detail {
+
+namespace {
+
+using Arch = xsimd::sse2;
+constexpr int MR = 6, NV = 2;  // packed register tile: MR rows x NV vectors of 4 floats
+GemmBlocking blocking{256, 192, 4096};  // kc, mc, nc
+
+void packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    simd::gemm_packed<Arch, MR, NV>(g, m0, m1, n0, n1, blocking);
+}
+void direct(const GemmArgs& g) { simd::gemm_direct<Arch, 6, 4>(g); }
+
+}  // namespace
+
+const GemmIsa gemm_sse2{"sse2 6x8", MR, NV * 4, &blocking, &packed, &direct};
+
+}  // namespace nnfs::kernels::detail

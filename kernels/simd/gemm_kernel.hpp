@@ -1,0 +1,312 @@
+// SGEMM the BLIS way, as xsimd templates on an instruction set `Arch` (instantiated only in
+// kernels/isa/gemm_<isa>.cpp, each compiled with its own -m flags).
+//
+//   C (M x N, row-major, row stride ldc) = act(alpha op(A) op(B) + beta C + bias)
+//
+// Packed path, the five loops around the micro-kernel (BLIS names):
+//   jc: NC columns of C / op(B)            B panel  op(B)[pc:pc+kc, jc:jc+nc] packed (in L3)
+//    pc: KC of the inner dimension
+//     ic: MC rows of C / op(A)             A block  op(A)[ic:ic+mc, pc:pc+kc] packed (in L2)
+//      jr: NR columns (macro-kernel)       B micro-panel kc x NR (in L1)
+//       ir: MR rows                        A micro-panel MR x kc (streamed from L2)
+//        micro-kernel: MR x NR tile of C held in registers over kc, then the epilogue
+// Direct path (small problems): no A packing, op(B) copied into a small row-major buffer, the same
+// micro-kernel reading A through its strides.
+//
+// ODR rule of this file: everything is a template with Arch among its parameters and calls no
+// non-inlined std templates, so each ISA's instantiations have their own symbols and code compiled
+// with -mavx512f can never be picked by the linker for a caller on another instruction set.
+#pragma once
+
+#include <xsimd/xsimd.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+
+#include "simd/gemm_isa.hpp"
+
+#define NNFS_ALWAYS_INLINE inline __attribute__((always_inline))
+
+namespace nnfs::kernels::simd {
+
+using detail::GemmArgs;
+using detail::GemmBlocking;
+
+// ---------------------------------------------------------------------------------------------
+// Per-thread packing buffer: 64-byte aligned, grown once, reused by every later call (Id tells the
+// A block, the B panel and the direct path's B copy apart).
+template <class Arch, int Id>
+struct Scratch {
+    float* data = nullptr;
+    int64_t capacity = 0;  // floats
+    Scratch() = default;
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    ~Scratch() { std::free(data); }
+    float* get(int64_t n) {
+        if (n > capacity) {
+            std::free(data);
+            capacity = (n + 15) / 16 * 16;
+            data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(capacity) * sizeof(float)));
+        }
+        return data;
+    }
+};
+
+template <class Arch, int Id>
+float* scratch(int64_t n) {
+    static thread_local Scratch<Arch, Id> s;
+    return s.get(n);
+}
+
+template <class Arch>
+NNFS_ALWAYS_INLINE int64_t min_of(int64_t a, int64_t b) {
+    return a < b ? a : b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Epilogue of one tile: x = alpha acc (+ beta C when beta != 0) (+ bias[j]), then act(x).
+struct TileOut {
+    float alpha;
+    float beta;
+    const float* bias;  // at the tile's first column, or null
+};
+
+template <class Arch, Activation Act>
+NNFS_ALWAYS_INLINE xsimd::batch<float, Arch> activate(xsimd::batch<float, Arch> x) {
+    using V = xsimd::batch<float, Arch>;
+    if constexpr (Act == Activation::ReLU) {
+        return xsimd::max(x, V(0.0f));
+    } else if constexpr (Act == Activation::Sigmoid) {
+        return V(1.0f) / (V(1.0f) + xsimd::exp(-x));
+    } else if constexpr (Act == Activation::Tanh) {
+        return xsimd::tanh(x);
+    } else {
+        return x;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The MR x NR micro-kernel, NR = NV vectors. Accumulates over k in registers
+//   acc(i, j) = sum_k a(i, k) b(k, j),  a(i, k) = A[i rsa + k csa],  b(k, j) = Bp[k ldb + j]
+// (packed A: rsa = 1, csa = MR; packed B: ldb = NR; Bp rows aligned to the vector width),
+// then writes C[i ldc + j] = act(alpha acc + beta C + bias[j]) for the full tile.
+template <class Arch, int MR, int NV, bool PackedA>
+struct MicroKernel {
+    using V = xsimd::batch<float, Arch>;
+    static constexpr int W = static_cast<int>(V::size);
+    static constexpr int NR = NV * W;
+
+    template <Activation Act>
+    NNFS_ALWAYS_INLINE static void store(V (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
+        const V va(t.alpha), vb(t.beta);
+#pragma GCC unroll 32
+        for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; ++v) {
+                float* p = C + i * ldc + v * W;
+                V x = c[i][v] * va;
+                if (t.beta != 0.0f) x = xsimd::fma(vb, V::load_unaligned(p), x);
+                if (t.bias) x += V::load_unaligned(t.bias + v * W);
+                activate<Arch, Act>(x).store_unaligned(p);
+            }
+        }
+    }
+
+    static void run(int64_t K, const float* A, int64_t rsa, int64_t csa, const float* Bp, int64_t ldb, float* C,
+                    int64_t ldc, const TileOut& t, Activation act) {
+        V c[MR][NV];
+#pragma GCC unroll 32
+        for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; ++v) c[i][v] = V(0.0f);
+        for (int64_t k = 0; k < K; ++k) {
+            V b[NV];
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; ++v) b[v] = V::load_aligned(Bp + v * W);
+#pragma GCC unroll 32
+            for (int i = 0; i < MR; ++i) {
+                const V a(PackedA ? A[i] : A[i * rsa]);
+#pragma GCC unroll 8
+                for (int v = 0; v < NV; ++v) c[i][v] = xsimd::fma(a, b[v], c[i][v]);
+            }
+            A += PackedA ? MR : csa;
+            Bp += PackedA ? NR : ldb;
+        }
+        switch (act) {
+            case Activation::Identity: store<Activation::Identity>(c, C, ldc, t); break;
+            case Activation::ReLU: store<Activation::ReLU>(c, C, ldc, t); break;
+            case Activation::Sigmoid: store<Activation::Sigmoid>(c, C, ldc, t); break;
+            case Activation::Tanh: store<Activation::Tanh>(c, C, ldc, t); break;
+        }
+    }
+
+    // An m x n tile (m <= MR, n <= NR). Partial tiles go through an MR x NR buffer, so every element
+    // sees exactly the arithmetic of a full tile.
+    static void tile(int64_t K, const float* A, int64_t rsa, int64_t csa, const float* Bp, int64_t ldb, float* C,
+                     int64_t ldc, int m, int n, const TileOut& t, Activation act) {
+        if (m == MR && n == NR) {
+            run(K, A, rsa, csa, Bp, ldb, C, ldc, t, act);
+            return;
+        }
+        alignas(64) float buf[MR * NR];
+        alignas(64) float bias[NR];
+        if (t.beta != 0.0f) {
+            for (int i = 0; i < MR; ++i)
+                for (int j = 0; j < NR; ++j) buf[i * NR + j] = i < m && j < n ? C[i * ldc + j] : 0.0f;
+        }
+        TileOut tp = t;
+        if (t.bias) {
+            for (int j = 0; j < NR; ++j) bias[j] = j < n ? t.bias[j] : 0.0f;
+            tp.bias = bias;
+        }
+        run(K, A, rsa, csa, Bp, ldb, buf, NR, tp, act);
+        for (int i = 0; i < m; ++i)
+            for (int j = 0; j < n; ++j) C[i * ldc + j] = buf[i * NR + j];
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Packing. op(A)[i0:i0+mc, p0:p0+kc] into micro-panels of MR rows: element (r MR + i, k) at
+// dst[r MR kc + k MR + i]; rows past mc are zero. Absorbs ta.
+template <class Arch, int MR>
+void pack_a(float* dst, const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc) {
+    for (int64_t r = 0; r < mc; r += MR) {
+        const int m = static_cast<int>(min_of<Arch>(MR, mc - r));
+        float* d = dst + r * kc;
+        if (g.ta == Trans::No) {  // a(i, k) = A[i lda + k]: gather MR rows
+            const float* s = g.A + (i0 + r) * g.lda + p0;
+            if (m == MR) {
+                for (int64_t k = 0; k < kc; ++k)
+#pragma GCC unroll 32
+                    for (int i = 0; i < MR; ++i) d[k * MR + i] = s[i * g.lda + k];
+            } else {
+                for (int64_t k = 0; k < kc; ++k)
+                    for (int i = 0; i < MR; ++i) d[k * MR + i] = i < m ? s[i * g.lda + k] : 0.0f;
+            }
+        } else {  // a(i, k) = A[k lda + i]: rows of A are already k-major
+            const float* s = g.A + p0 * g.lda + i0 + r;
+            if (m == MR) {
+                for (int64_t k = 0; k < kc; ++k)
+#pragma GCC unroll 32
+                    for (int i = 0; i < MR; ++i) d[k * MR + i] = s[k * g.lda + i];
+            } else {
+                for (int64_t k = 0; k < kc; ++k)
+                    for (int i = 0; i < MR; ++i) d[k * MR + i] = i < m ? s[k * g.lda + i] : 0.0f;
+            }
+        }
+    }
+}
+
+// op(B)[p0:p0+kc, j0:j0+nc] into micro-panels of NR columns: element (k, q NR + j) at
+// dst[q NR kc + k NR + j]; columns past nc are zero. Absorbs tb.
+template <class Arch, int NR>
+void pack_b(float* dst, const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc) {
+    for (int64_t q = 0; q < nc; q += NR) {
+        const int n = static_cast<int>(min_of<Arch>(NR, nc - q));
+        float* d = dst + q * kc;
+        if (g.tb == Trans::No) {  // b(k, j) = B[k ldb + j]: copy rows
+            const float* s = g.B + p0 * g.ldb + j0 + q;
+            if (n == NR) {
+                for (int64_t k = 0; k < kc; ++k)
+#pragma GCC unroll 64
+                    for (int j = 0; j < NR; ++j) d[k * NR + j] = s[k * g.ldb + j];
+            } else {
+                for (int64_t k = 0; k < kc; ++k)
+                    for (int j = 0; j < NR; ++j) d[k * NR + j] = j < n ? s[k * g.ldb + j] : 0.0f;
+            }
+        } else {  // b(k, j) = B[j ldb + k]: gather NR rows
+            const float* s = g.B + (j0 + q) * g.ldb + p0;
+            if (n == NR) {
+                for (int64_t k = 0; k < kc; ++k)
+#pragma GCC unroll 64
+                    for (int j = 0; j < NR; ++j) d[k * NR + j] = s[j * g.ldb + k];
+            } else {
+                for (int64_t k = 0; k < kc; ++k)
+                    for (int j = 0; j < NR; ++j) d[k * NR + j] = j < n ? s[j * g.ldb + k] : 0.0f;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packed path over C[m0:m1, n0:n1] (m0 a multiple of MR, n0 of NR). Over the pc loop, the first KC
+// block applies beta, later ones add into C, the last one applies bias and activation.
+template <class Arch, int MR, int NV>
+void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmBlocking& bl) {
+    using UK = MicroKernel<Arch, MR, NV, true>;
+    constexpr int NR = UK::NR;
+    const int64_t KC = bl.kc > 0 ? bl.kc : 256;
+    const int64_t MC = bl.mc >= MR ? bl.mc / MR * MR : MR;
+    const int64_t NC = bl.nc >= NR ? bl.nc / NR * NR : NR;
+    const int64_t kc_max = min_of<Arch>(KC, g.K);
+    float* Bp = scratch<Arch, 0>(kc_max * min_of<Arch>(NC, (n1 - n0 + NR - 1) / NR * NR));
+    float* Ap = scratch<Arch, 1>(kc_max * min_of<Arch>(MC, (m1 - m0 + MR - 1) / MR * MR));
+
+    for (int64_t jc = n0; jc < n1; jc += NC) {
+        const int64_t nc = min_of<Arch>(NC, n1 - jc);
+        for (int64_t pc = 0; pc < g.K; pc += KC) {
+            const int64_t kc = min_of<Arch>(KC, g.K - pc);
+            pack_b<Arch, NR>(Bp, g, pc, kc, jc, nc);
+            const bool last = pc + kc == g.K;
+            const TileOut t{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.ep.bias : nullptr};
+            const Activation act = last ? g.ep.act : Activation::Identity;
+            for (int64_t ic = m0; ic < m1; ic += MC) {
+                const int64_t mc = min_of<Arch>(MC, m1 - ic);
+                pack_a<Arch, MR>(Ap, g, ic, mc, pc, kc);
+                // macro-kernel: the packed block times the packed panel
+                for (int64_t jr = 0; jr < nc; jr += NR) {
+                    const int n = static_cast<int>(min_of<Arch>(NR, nc - jr));
+                    TileOut tj = t;
+                    if (t.bias) tj.bias = t.bias + jc + jr;
+                    for (int64_t ir = 0; ir < mc; ir += MR) {
+                        const int m = static_cast<int>(min_of<Arch>(MR, mc - ir));
+                        UK::tile(kc, Ap + ir * kc, 1, MR, Bp + jr * kc, NR, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc,
+                                 m, n, tj, act);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct path over the whole C: op(B) copied into a K x Np row-major buffer (Np = N rounded up to
+// R x (NV W) tiles' width, zero-padded), A read in place through its strides, tiles of R x NV vectors.
+template <class Arch, int R, int NV>
+void gemm_direct_tiles(const GemmArgs& g) {
+    using UK = MicroKernel<Arch, R, NV, false>;
+    constexpr int NR = UK::NR;
+    const int64_t Np = (g.N + NR - 1) / NR * NR;
+    float* Bd = scratch<Arch, 2>(g.K * Np);
+    for (int64_t k = 0; k < g.K; ++k) {
+        float* d = Bd + k * Np;
+        if (g.tb == Trans::No) {
+            for (int64_t j = 0; j < g.N; ++j) d[j] = g.B[k * g.ldb + j];
+        } else {
+            for (int64_t j = 0; j < g.N; ++j) d[j] = g.B[j * g.ldb + k];
+        }
+        for (int64_t j = g.N; j < Np; ++j) d[j] = 0.0f;
+    }
+    const int64_t rsa = g.ta == Trans::No ? g.lda : 1;
+    const int64_t csa = g.ta == Trans::No ? 1 : g.lda;
+    for (int64_t i = 0; i < g.M; i += R) {
+        const int m = static_cast<int>(min_of<Arch>(R, g.M - i));
+        for (int64_t j = 0; j < g.N; j += NR) {
+            const int n = static_cast<int>(min_of<Arch>(NR, g.N - j));
+            const TileOut t{g.alpha, g.beta, g.ep.bias ? g.ep.bias + j : nullptr};
+            UK::tile(g.K, g.A + i * rsa, rsa, csa, Bd + j, Np, g.C + i * g.ldc + j, g.ldc, m, n, t, g.ep.act);
+        }
+    }
+}
+
+// Narrow C (N within one vector) takes R1 x 1-vector tiles, wider C R2 x 2-vector tiles.
+template <class Arch, int R1, int R2>
+void gemm_direct(const GemmArgs& g) {
+    if (g.N <= static_cast<int64_t>(xsimd::batch<float, Arch>::size))
+        gemm_direct_tiles<Arch, R1, 1>(g);
+    else
+        gemm_direct_tiles<Arch, R2, 2>(g);
+}
+
+}  // namespace nnfs::kernels::simd
