@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <type_traits>
 
 #include "simd/gemm_isa.hpp"
 
@@ -117,9 +118,12 @@ struct MicroKernel {
                     int64_t ldc, const TileOut& t, Activation act) {
         V c[MR][NV];
 #pragma GCC unroll 32
-        for (int i = 0; i < MR; ++i)
+        for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 8
             for (int v = 0; v < NV; ++v) c[i][v] = V(0.0f);
+            __builtin_prefetch(C + i * ldc, 1, 3);  // the tile's rows arrive while k runs
+            __builtin_prefetch(C + i * ldc + NR - 1, 1, 3);
+        }
         for (int64_t k = 0; k < K; ++k) {
             V b[NV];
 #pragma GCC unroll 8
@@ -167,6 +171,109 @@ struct MicroKernel {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Transposes a block of W x W floats (W = the vector width of Arch): d[c ldd + r] = s[r ld + c] for
+// c < W and r < rows (rows <= W; rows past `rows` read as zero). Each d row is stored as one full
+// vector, in increasing c: with ldd < W a store spills W - ldd values into the next d row, which the
+// caller overwrites afterwards. xsimd 8.1's zip_lo/zip_hi work within 128-bit lanes, so the shuffles
+// are the ISA's own intrinsics (this header is compiled only with the matching -m flags).
+template <class Arch>
+NNFS_ALWAYS_INLINE void transpose_block(const float* s, int64_t ld, float* d, int64_t ldd, int rows) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        __m512 r[16], t[16];
+#pragma GCC unroll 16
+        for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(s + i * ld) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; ++i) {
+            t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+            t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+        }
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; ++i) {
+            const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+            const __m512d c = _mm512_castps_pd(t[4 * i + 2]), e = _mm512_castps_pd(t[4 * i + 3]);
+            r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+            r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+            r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, e));
+            r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, e));
+        }
+        // r[4g + j], 128-bit lane L: rows 4g..4g+3 of column 4L + j.
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            t[j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
+            t[4 + j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xDD);
+            t[8 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
+            t[12 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xDD);
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
+            r[4 + j] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0x88);
+            r[8 + j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xDD);
+            r[12 + j] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0xDD);
+        }
+#pragma GCC unroll 16
+        for (int c = 0; c < 16; ++c) _mm512_storeu_ps(d + c * ldd, r[c]);
+        return;
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+        __m256 r[8], t[8];
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; ++i) r[i] = i < rows ? _mm256_loadu_ps(s + i * ld) : _mm256_setzero_ps();
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; ++i) {
+            t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+            t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+        }
+#pragma GCC unroll 2
+        for (int i = 0; i < 2; ++i) {
+            r[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+            r[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+            r[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+            r[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            _mm256_storeu_ps(d + j * ldd, _mm256_permute2f128_ps(r[j], r[4 + j], 0x20));
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            _mm256_storeu_ps(d + (4 + j) * ldd, _mm256_permute2f128_ps(r[j], r[4 + j], 0x31));
+        }
+        return;
+    }
+#endif
+    if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
+        __m128 r0 = _mm_loadu_ps(s), r1 = rows > 1 ? _mm_loadu_ps(s + ld) : _mm_setzero_ps();
+        __m128 r2 = rows > 2 ? _mm_loadu_ps(s + 2 * ld) : _mm_setzero_ps();
+        __m128 r3 = rows > 3 ? _mm_loadu_ps(s + 3 * ld) : _mm_setzero_ps();
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(d, r0);
+        _mm_storeu_ps(d + ldd, r1);
+        _mm_storeu_ps(d + 2 * ldd, r2);
+        _mm_storeu_ps(d + 3 * ldd, r3);
+    }
+}
+
+// Packs R full rows of length kc, k-major: d[k R + r] = s[r ld + k] (the transposing case of both
+// packings). Row groups of W are transposed last group first, so the spill of a partial group into
+// the next d row is overwritten by the full groups; d needs W floats of slack past R kc.
+template <class Arch, int R>
+void pack_rows(float* d, const float* s, int64_t ld, int64_t kc) {
+    constexpr int W = static_cast<int>(xsimd::batch<float, Arch>::size);
+    constexpr int G = (R + W - 1) / W;
+    int64_t k = 0;
+    for (; k + W <= kc; k += W)
+#pragma GCC unroll 4
+        for (int g = G - 1; g >= 0; --g)
+            transpose_block<Arch>(s + g * W * ld + k, ld, d + k * R + g * W, R, R - g * W < W ? R - g * W : W);
+    for (; k < kc; ++k)
+        for (int r = 0; r < R; ++r) d[k * R + r] = s[r * ld + k];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Packing. op(A)[i0:i0+mc, p0:p0+kc] into micro-panels of MR rows: element (r MR + i, k) at
 // dst[r MR kc + k MR + i]; rows past mc are zero. Absorbs ta.
 template <class Arch, int MR>
@@ -177,9 +284,7 @@ void pack_a(float* dst, const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, i
         if (g.ta == Trans::No) {  // a(i, k) = A[i lda + k]: gather MR rows
             const float* s = g.A + (i0 + r) * g.lda + p0;
             if (m == MR) {
-                for (int64_t k = 0; k < kc; ++k)
-#pragma GCC unroll 32
-                    for (int i = 0; i < MR; ++i) d[k * MR + i] = s[i * g.lda + k];
+                pack_rows<Arch, MR>(d, s, g.lda, kc);
             } else {
                 for (int64_t k = 0; k < kc; ++k)
                     for (int i = 0; i < MR; ++i) d[k * MR + i] = i < m ? s[i * g.lda + k] : 0.0f;
@@ -218,9 +323,7 @@ void pack_b(float* dst, const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, i
         } else {  // b(k, j) = B[j ldb + k]: gather NR rows
             const float* s = g.B + (j0 + q) * g.ldb + p0;
             if (n == NR) {
-                for (int64_t k = 0; k < kc; ++k)
-#pragma GCC unroll 64
-                    for (int j = 0; j < NR; ++j) d[k * NR + j] = s[j * g.ldb + k];
+                pack_rows<Arch, NR>(d, s, g.ldb, kc);
             } else {
                 for (int64_t k = 0; k < kc; ++k)
                     for (int j = 0; j < NR; ++j) d[k * NR + j] = j < n ? s[j * g.ldb + k] : 0.0f;
@@ -240,8 +343,8 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
     const int64_t MC = bl.mc >= MR ? bl.mc / MR * MR : MR;
     const int64_t NC = bl.nc >= NR ? bl.nc / NR * NR : NR;
     const int64_t kc_max = min_of<Arch>(KC, g.K);
-    float* Bp = scratch<Arch, 0>(kc_max * min_of<Arch>(NC, (n1 - n0 + NR - 1) / NR * NR));
-    float* Ap = scratch<Arch, 1>(kc_max * min_of<Arch>(MC, (m1 - m0 + MR - 1) / MR * MR));
+    float* Bp = scratch<Arch, 0>(kc_max * min_of<Arch>(NC, (n1 - n0 + NR - 1) / NR * NR) + 64);
+    float* Ap = scratch<Arch, 1>(kc_max * min_of<Arch>(MC, (m1 - m0 + MR - 1) / MR * MR) + 64);  // + slack
 
     for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nc = min_of<Arch>(NC, n1 - jc);
