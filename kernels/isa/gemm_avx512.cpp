@@ -13,7 +13,7 @@ GemmBlocking blocking{256, 336, 4096};  // kc, mc, nc
 void packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     simd::gemm_packed<Arch, MR, NV>(g, m0, m1, n0, n1, blocking);
 }
-void direct(const GemmArgs& g) { simd::gemm_direct<Arch, 8, 6>(g); }
+void direct(const GemmArgs& g) { simd::gemm_direct<Arch, 16, 6>(g); }
 
 }  // namespace
 

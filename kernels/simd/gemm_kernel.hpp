@@ -121,8 +121,10 @@ struct MicroKernel {
         for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 8
             for (int v = 0; v < NV; ++v) c[i][v] = V(0.0f);
-            __builtin_prefetch(C + i * ldc, 1, 3);  // the tile's rows arrive while k runs
-            __builtin_prefetch(C + i * ldc + NR - 1, 1, 3);
+            if constexpr (PackedA) {  // the tile's rows arrive while k runs
+                __builtin_prefetch(C + i * ldc, 1, 3);
+                __builtin_prefetch(C + i * ldc + NR - 1, 1, 3);
+            }
         }
         for (int64_t k = 0; k < K; ++k) {
             V b[NV];
@@ -158,6 +160,14 @@ struct MicroKernel {
         if (t.beta != 0.0f) {
             for (int i = 0; i < MR; ++i)
                 for (int j = 0; j < NR; ++j) buf[i * NR + j] = i < m && j < n ? C[i * ldc + j] : 0.0f;
+        }
+        if (!PackedA && m < MR) {  // rows past m do not exist in an unpacked A: copy the m rows, zero-padded
+            float* Ap = scratch<Arch, 3>(MR * K);
+            for (int64_t k = 0; k < K; ++k)
+                for (int i = 0; i < MR; ++i) Ap[k * MR + i] = i < m ? A[i * rsa + k * csa] : 0.0f;
+            A = Ap;
+            rsa = 1;
+            csa = MR;
         }
         TileOut tp = t;
         if (t.bias) {
@@ -374,6 +384,43 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
 }
 
 // ---------------------------------------------------------------------------------------------
+// The direct path's copy of op(B): d[k ld + j] = b(k, j) for j < N, row-major K x ld (ld a multiple
+// of W); values past N are unspecified (they only reach discarded columns). Every d row is written
+// with vector stores (scalar stores would stall the micro-kernel's vector loads on store forwarding):
+// full vectors of contiguous rows are loaded, the rest gathered.
+template <class Arch>
+void copy_b(float* d, int64_t ld, const GemmArgs& g) {
+    using V = xsimd::batch<float, Arch>;
+    using I = xsimd::batch<int32_t, Arch>;
+    constexpr int W = static_cast<int>(V::size);
+    const int64_t stride = g.tb == Trans::No ? 1 : g.ldb;  // between b(k, j) and b(k, j + 1)
+    if (stride > (int64_t{1} << 31) / (W + 1)) {             // int32 gather offsets would overflow
+        for (int64_t k = 0; k < g.K; ++k)
+            for (int64_t j = 0; j < g.N; ++j) d[k * ld + j] = g.B[g.tb == Trans::No ? k * g.ldb + j : j * g.ldb + k];
+        return;
+    }
+    alignas(64) int32_t full[W], tail[W];
+    const int64_t n_tail = g.N % W;
+    for (int l = 0; l < W; ++l) {
+        full[l] = static_cast<int32_t>(l * stride);
+        tail[l] = static_cast<int32_t>((l < n_tail ? l : 0) * stride);
+    }
+    const I full_idx = I::load_aligned(full), tail_idx = I::load_aligned(tail);
+    for (int64_t k = 0; k < g.K; ++k) {
+        for (int64_t j = 0; j < g.N; j += W) {
+            const float* s = g.tb == Trans::No ? g.B + k * g.ldb + j : g.B + j * g.ldb + k;
+            V v;
+            if (g.N - j < W)
+                v = V::gather(s, tail_idx);
+            else if (stride == 1)
+                v = V::load_unaligned(s);
+            else
+                v = V::gather(s, full_idx);
+            v.store_aligned(d + k * ld + j);
+        }
+    }
+}
+
 // Direct path over the whole C: op(B) copied into a K x Np row-major buffer (Np = N rounded up to
 // R x (NV W) tiles' width, zero-padded), A read in place through its strides, tiles of R x NV vectors.
 template <class Arch, int R, int NV>
@@ -382,15 +429,7 @@ void gemm_direct_tiles(const GemmArgs& g) {
     constexpr int NR = UK::NR;
     const int64_t Np = (g.N + NR - 1) / NR * NR;
     float* Bd = scratch<Arch, 2>(g.K * Np);
-    for (int64_t k = 0; k < g.K; ++k) {
-        float* d = Bd + k * Np;
-        if (g.tb == Trans::No) {
-            for (int64_t j = 0; j < g.N; ++j) d[j] = g.B[k * g.ldb + j];
-        } else {
-            for (int64_t j = 0; j < g.N; ++j) d[j] = g.B[j * g.ldb + k];
-        }
-        for (int64_t j = g.N; j < Np; ++j) d[j] = 0.0f;
-    }
+    copy_b<Arch>(Bd, Np, g);
     const int64_t rsa = g.ta == Trans::No ? g.lda : 1;
     const int64_t csa = g.ta == Trans::No ? 1 : g.lda;
     for (int64_t i = 0; i < g.M; i += R) {
