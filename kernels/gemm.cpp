@@ -15,8 +15,6 @@ namespace nnfs::kernels::detail {
 
 namespace {
 
-// Problems of at most this many multiply-adds take the direct path (no packing, one thread).
-constexpr int64_t kDirectMaxMacs = int64_t{1} << 16;
 // Below this many multiply-adds a second thread does not pay for the fork and the extra packing.
 constexpr int64_t kParallelMinMacs = int64_t{1} << 21;
 
@@ -35,6 +33,8 @@ void share(int64_t tiles, int t, int threads, int64_t& t0, int64_t& t1) {
 }
 
 }  // namespace
+
+int64_t gemm_direct_max_macs = int64_t{1} << 16;
 
 const GemmIsa* gemm_isa(Isa isa) {
     switch (isa) {
@@ -61,15 +61,19 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     }
     const GemmArgs g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue};
     const int64_t macs = M * N * K;
-    if (macs <= kDirectMaxMacs) {
+    if (macs <= gemm_direct_max_macs) {
         isa->direct(g);
         return;
     }
-    const int64_t tiles_m = ceil_div(M, isa->mr), tiles_n = ceil_div(N, isa->nr);
+    // Narrow C takes the one-vector tile; the choice depends on the shape only (never on threads).
+    const bool narrow = N <= isa->nr_narrow;
+    const int64_t mr = narrow ? isa->mr_narrow : isa->mr, nr = narrow ? isa->nr_narrow : isa->nr;
+    const auto packed = narrow ? isa->packed_narrow : isa->packed;
+    const int64_t tiles_m = ceil_div(M, mr), tiles_n = ceil_div(N, nr);
     int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
     if (threads > tiles_m * tiles_n) threads = static_cast<int>(tiles_m * tiles_n);
     if (threads <= 1) {
-        isa->packed(g, 0, M, 0, N);
+        packed(g, 0, M, 0, N);
         return;
     }
 #pragma omp parallel num_threads(threads)
@@ -82,10 +86,10 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
         int64_t t0 = 0, t1 = 0;
         if (split_m) {
             share(tiles_m, t, nt, t0, t1);
-            if (t1 > t0) isa->packed(g, t0 * isa->mr, t1 * isa->mr < M ? t1 * isa->mr : M, 0, N);
+            if (t1 > t0) packed(g, t0 * mr, t1 * mr < M ? t1 * mr : M, 0, N);
         } else {
             share(tiles_n, t, nt, t0, t1);
-            if (t1 > t0) isa->packed(g, 0, M, t0 * isa->nr, t1 * isa->nr < N ? t1 * isa->nr : N);
+            if (t1 > t0) packed(g, 0, M, t0 * nr, t1 * nr < N ? t1 * nr : N);
         }
     }
 }

@@ -49,12 +49,14 @@ std::vector<Isa> runnable_isas() {
 struct Restore {
     Isa isa = k::current_isa();
     int threads = k::get_num_threads();
+    int64_t direct_max = k::detail::gemm_direct_max_macs;
     std::vector<std::pair<k::detail::GemmBlocking*, k::detail::GemmBlocking>> blockings;
     void save(k::detail::GemmBlocking* b) { blockings.emplace_back(b, *b); }
     ~Restore() {
         k::set_max_isa(isa);
         k::set_num_threads(threads);
         for (auto& [p, v] : blockings) *p = v;
+        k::detail::gemm_direct_max_macs = direct_max;
     }
 };
 
@@ -172,8 +174,10 @@ TEST_CASE("isa selection: cap, names and kernel_info") {
     MESSAGE("supported: " << std::string(k::isa_name(k::supported_isa())) << "; " << nnfs::kernel_info());
 }
 
-TEST_CASE("sgemm: sizes around the register tile and small cache blocks, every ISA and transposition") {
+// Runs the size sweep with every problem forced onto one path (direct_max_macs 0: packed; huge: direct).
+static void size_sweep(int64_t direct_max_macs) {
     Restore restore;
+    k::detail::gemm_direct_max_macs = direct_max_macs;
     for (Isa isa : runnable_isas()) {
         k::set_max_isa(isa);
         k::detail::GemmBlocking* bl = k::detail::gemm_isa(isa)->blocking;
@@ -202,6 +206,24 @@ TEST_CASE("sgemm: sizes around the register tile and small cache blocks, every I
                         c.pad_c = n % 2 == 0 ? 1 : 0;
                         check_case(c, n);
                     }
+        // Narrow C (N within one vector) has its own tile: M around it.
+        const int64_t mrn = k::detail::gemm_isa(isa)->mr_narrow, nrn = k::detail::gemm_isa(isa)->nr_narrow;
+        for (Trans ta : kTrans)
+            for (Trans tb : kTrans)
+                for (int64_t M : around(mrn))
+                    for (int64_t N : {int64_t{1}, nrn - 1, nrn}) {
+                        ++n;
+                        Case c;
+                        c.ta = ta;
+                        c.tb = tb;
+                        c.M = M;
+                        c.N = N;
+                        c.K = ks[(n * 5) % ks.size()];
+                        c.beta = n % 3 == 0 ? 0.0f : 2.0f;
+                        c.pad_c = n % 2 == 0 ? 3 : 0;
+                        c.bias = n % 2 == 1;
+                        check_case(c, n);
+                    }
         // K sweeps through the kc block and its multiples at a few M x N.
         for (Trans ta : kTrans)
             for (Trans tb : kTrans)
@@ -218,6 +240,12 @@ TEST_CASE("sgemm: sizes around the register tile and small cache blocks, every I
                 }
     }
 }
+
+TEST_CASE("sgemm packed path: sizes around the register tiles and small cache blocks, every ISA and transposition") {
+    size_sweep(0);
+}
+
+TEST_CASE("sgemm direct path: the same sizes") { size_sweep(int64_t{1} << 62); }
 
 TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000") {
     Restore restore;
@@ -313,7 +341,7 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads") {
     const Shape shapes[] = {
         {Trans::No, Trans::Yes, 64, 128, 784},  {Trans::No, Trans::No, 256, 784, 256 / 4},
         {Trans::Yes, Trans::No, 300, 200, 100}, {Trans::Yes, Trans::Yes, 37, 1000, 97},
-        {Trans::No, Trans::No, 1001, 19, 300},
+        {Trans::No, Trans::No, 1001, 19, 300},  {Trans::No, Trans::Yes, 512, 10, 600},
     };
     for (Isa isa : runnable_isas()) {
         k::set_max_isa(isa);

@@ -8,15 +8,19 @@ namespace {
 
 using Arch = xsimd::fma3<xsimd::avx2>;
 constexpr int MR = 6, NV = 2;  // packed register tile: MR rows x NV vectors of 8 floats
+constexpr int MR_NARROW = 12;  // narrow C: MR_NARROW rows x 1 vector
 GemmBlocking blocking{256, 192, 4096};  // kc, mc, nc
 
 void packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     simd::gemm_packed<Arch, MR, NV>(g, m0, m1, n0, n1, blocking);
 }
+void packed_narrow(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    simd::gemm_packed<Arch, MR_NARROW, 1>(g, m0, m1, n0, n1, blocking);
+}
 void direct(const GemmArgs& g) { simd::gemm_direct<Arch, 8, 6>(g); }
 
 }  // namespace
 
-const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, &direct};
+const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, MR_NARROW, 8, &packed_narrow, &direct};
 
 }  // namespace nnfs::kernels::detail

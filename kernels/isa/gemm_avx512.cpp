@@ -8,15 +8,19 @@ namespace {
 
 using Arch = xsimd::avx512f;
 constexpr int MR = 14, NV = 2;  // packed register tile: MR rows x NV vectors of 16 floats
+constexpr int MR_NARROW = 28;  // narrow C: MR_NARROW rows x 1 vector
 GemmBlocking blocking{256, 336, 4096};  // kc, mc, nc
 
 void packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     simd::gemm_packed<Arch, MR, NV>(g, m0, m1, n0, n1, blocking);
 }
+void packed_narrow(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    simd::gemm_packed<Arch, MR_NARROW, 1>(g, m0, m1, n0, n1, blocking);
+}
 void direct(const GemmArgs& g) { simd::gemm_direct<Arch, 16, 6>(g); }
 
 }  // namespace
 
-const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, &direct};
+const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, &direct};
 
 }  // namespace nnfs::kernels::detail

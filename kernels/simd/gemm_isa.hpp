@@ -40,6 +40,9 @@ struct GemmIsa {
     // Packed path over the sub-block C[m0:m1, n0:n1] of the problem. m0 must be a multiple of mr and n0
     // of nr, so every C element sees the same sequence of operations however C is split among threads.
     void (*packed)(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+    // The same for narrow C (N <= nr_narrow, one vector): an mr_narrow x nr_narrow tile wastes fewer lanes.
+    int mr_narrow, nr_narrow;
+    void (*packed_narrow)(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
     // Direct path for small problems (no packing of A, op(B) copied to a small buffer), the whole C.
     void (*direct)(const GemmArgs& g);
 };
@@ -51,6 +54,10 @@ extern const GemmIsa gemm_avx512;
 }  // namespace nnfs::kernels::detail
 
 namespace nnfs::kernels::detail {
+
+// Problems of at most this many multiply-adds (M N K) take the direct path: no packing, one thread.
+// Tests move it to force either path; set it only while no sgemm runs.
+extern int64_t gemm_direct_max_macs;
 
 // The dispatched SGEMM (kernels/gemm.cpp): the table's sgemm_fused entry.
 void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
