@@ -89,10 +89,11 @@ NNFS_ALWAYS_INLINE xsimd::batch<float, Arch> activate(xsimd::batch<float, Arch> 
 
 // ---------------------------------------------------------------------------------------------
 // The MR x NR micro-kernel, NR = NV vectors. Accumulates over k in registers
-//   acc(i, j) = sum_k a(i, k) b(k, j),  a(i, k) = A[i rsa + k csa],  b(k, j) = Bp[k ldb + j]
-// (packed A: rsa = 1, csa = MR; packed B: ldb = NR; Bp rows aligned to the vector width),
-// then writes C[i ldc + j] = act(alpha acc + beta C + bias[j]) for the full tile.
-template <class Arch, int MR, int NV, bool PackedA>
+//   acc(i, j) = sum_k a(i, k) b(k, j),  a(i, k) = A[k csa + i],  b(k, j) = Bp[k ldb + j]
+// (a packed A micro-panel has csa = MR, a packed B micro-panel ldb = NR; Bp rows aligned to the
+// vector width), then writes C[i ldc + j] = act(alpha acc + beta C + bias[j]) for the full tile.
+// PrefetchC: touch the C tile before the k loop (the packed path, where C is cold).
+template <class Arch, int MR, int NV, bool PrefetchC>
 struct MicroKernel {
     using V = xsimd::batch<float, Arch>;
     static constexpr int W = static_cast<int>(V::size);
@@ -101,27 +102,31 @@ struct MicroKernel {
     template <Activation Act>
     NNFS_ALWAYS_INLINE static void store(V (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
         const V va(t.alpha), vb(t.beta);
+        const bool has_beta = t.beta != 0.0f, has_bias = t.bias != nullptr;  // locals: C stores cannot alias them
+        V bias[NV];
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) bias[v] = has_bias ? V::load_unaligned(t.bias + v * W) : V(0.0f);
 #pragma GCC unroll 32
         for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 8
             for (int v = 0; v < NV; ++v) {
                 float* p = C + i * ldc + v * W;
                 V x = c[i][v] * va;
-                if (t.beta != 0.0f) x = xsimd::fma(vb, V::load_unaligned(p), x);
-                if (t.bias) x += V::load_unaligned(t.bias + v * W);
+                if (has_beta) x = xsimd::fma(vb, V::load_unaligned(p), x);
+                if (has_bias) x += bias[v];
                 activate<Arch, Act>(x).store_unaligned(p);
             }
         }
     }
 
-    static void run(int64_t K, const float* A, int64_t rsa, int64_t csa, const float* Bp, int64_t ldb, float* C,
-                    int64_t ldc, const TileOut& t, Activation act) {
+    static void run(int64_t K, const float* A, int64_t csa, const float* Bp, int64_t ldb, float* C, int64_t ldc,
+                    const TileOut& t, Activation act) {
         V c[MR][NV];
 #pragma GCC unroll 32
         for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 8
             for (int v = 0; v < NV; ++v) c[i][v] = V(0.0f);
-            if constexpr (PackedA) {  // the tile's rows arrive while k runs
+            if constexpr (PrefetchC) {  // the tile's rows arrive while k runs
                 __builtin_prefetch(C + i * ldc, 1, 3);
                 __builtin_prefetch(C + i * ldc + NR - 1, 1, 3);
             }
@@ -132,12 +137,12 @@ struct MicroKernel {
             for (int v = 0; v < NV; ++v) b[v] = V::load_aligned(Bp + v * W);
 #pragma GCC unroll 32
             for (int i = 0; i < MR; ++i) {
-                const V a(PackedA ? A[i] : A[i * rsa]);
+                const V a(A[i]);
 #pragma GCC unroll 8
                 for (int v = 0; v < NV; ++v) c[i][v] = xsimd::fma(a, b[v], c[i][v]);
             }
-            A += PackedA ? MR : csa;
-            Bp += PackedA ? NR : ldb;
+            A += csa;
+            Bp += ldb;
         }
         switch (act) {
             case Activation::Identity: store<Activation::Identity>(c, C, ldc, t); break;
@@ -147,12 +152,13 @@ struct MicroKernel {
         }
     }
 
-    // An m x n tile (m <= MR, n <= NR). Partial tiles go through an MR x NR buffer, so every element
-    // sees exactly the arithmetic of a full tile.
-    static void tile(int64_t K, const float* A, int64_t rsa, int64_t csa, const float* Bp, int64_t ldb, float* C,
-                     int64_t ldc, int m, int n, const TileOut& t, Activation act) {
+    // An m x n tile of C (m <= MR, n <= NR; A and Bp hold MR rows and NR columns, zero-padded or not).
+    // Partial tiles go through an MR x NR buffer, so every element sees exactly the arithmetic of a
+    // full tile.
+    static void tile(int64_t K, const float* A, int64_t csa, const float* Bp, int64_t ldb, float* C, int64_t ldc,
+                     int m, int n, const TileOut& t, Activation act) {
         if (m == MR && n == NR) {
-            run(K, A, rsa, csa, Bp, ldb, C, ldc, t, act);
+            run(K, A, csa, Bp, ldb, C, ldc, t, act);
             return;
         }
         alignas(64) float buf[MR * NR];
@@ -161,20 +167,12 @@ struct MicroKernel {
             for (int i = 0; i < MR; ++i)
                 for (int j = 0; j < NR; ++j) buf[i * NR + j] = i < m && j < n ? C[i * ldc + j] : 0.0f;
         }
-        if (!PackedA && m < MR) {  // rows past m do not exist in an unpacked A: copy the m rows, zero-padded
-            float* Ap = scratch<Arch, 3>(MR * K);
-            for (int64_t k = 0; k < K; ++k)
-                for (int i = 0; i < MR; ++i) Ap[k * MR + i] = i < m ? A[i * rsa + k * csa] : 0.0f;
-            A = Ap;
-            rsa = 1;
-            csa = MR;
-        }
         TileOut tp = t;
         if (t.bias) {
             for (int j = 0; j < NR; ++j) bias[j] = j < n ? t.bias[j] : 0.0f;
             tp.bias = bias;
         }
-        run(K, A, rsa, csa, Bp, ldb, buf, NR, tp, act);
+        run(K, A, csa, Bp, ldb, buf, NR, tp, act);
         for (int i = 0; i < m; ++i)
             for (int j = 0; j < n; ++j) C[i * ldc + j] = buf[i * NR + j];
     }
@@ -374,8 +372,8 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
                     if (t.bias) tj.bias = t.bias + jc + jr;
                     for (int64_t ir = 0; ir < mc; ir += MR) {
                         const int m = static_cast<int>(min_of<Arch>(MR, mc - ir));
-                        UK::tile(kc, Ap + ir * kc, 1, MR, Bp + jr * kc, NR, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc,
-                                 m, n, tj, act);
+                        UK::tile(kc, Ap + ir * kc, MR, Bp + jr * kc, NR, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc, m,
+                                 n, tj, act);
                     }
                 }
             }
@@ -384,6 +382,18 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
 }
 
 // ---------------------------------------------------------------------------------------------
+// v[l] = s[index[l]]: the hardware gather where there is one (xsimd 8.1 emulates it lane by lane).
+template <class Arch>
+NNFS_ALWAYS_INLINE xsimd::batch<float, Arch> gather(const float* s, xsimd::batch<int32_t, Arch> index) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) return _mm512_i32gather_ps(index, s, 4);
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) return _mm256_i32gather_ps(s, index, 4);
+#endif
+    return xsimd::batch<float, Arch>::gather(s, index);
+}
+
 // The direct path's copy of op(B): d[k ld + j] = b(k, j) for j < N, row-major K x ld (ld a multiple
 // of W); values past N are unspecified (they only reach discarded columns). Every d row is written
 // with vector stores (scalar stores would stall the micro-kernel's vector loads on store forwarding):
@@ -409,20 +419,18 @@ void copy_b(float* d, int64_t ld, const GemmArgs& g) {
     for (int64_t k = 0; k < g.K; ++k) {
         for (int64_t j = 0; j < g.N; j += W) {
             const float* s = g.tb == Trans::No ? g.B + k * g.ldb + j : g.B + j * g.ldb + k;
-            V v;
-            if (g.N - j < W)
-                v = V::gather(s, tail_idx);
-            else if (stride == 1)
-                v = V::load_unaligned(s);
+            if (stride == 1 && g.N - j >= W)
+                V::load_unaligned(s).store_aligned(d + k * ld + j);
             else
-                v = V::gather(s, full_idx);
-            v.store_aligned(d + k * ld + j);
+                gather<Arch>(s, g.N - j < W ? tail_idx : full_idx).store_aligned(d + k * ld + j);
         }
     }
 }
 
-// Direct path over the whole C: op(B) copied into a K x Np row-major buffer (Np = N rounded up to
-// R x (NV W) tiles' width, zero-padded), A read in place through its strides, tiles of R x NV vectors.
+// Direct path over the whole C, tiles of R x NV vectors: op(B) copied into a K x Np row-major buffer
+// (Np = N rounded up to the tile width), A read in place when its tile's rows are contiguous in memory
+// (op(A) = A^T and a full tile: a(i, k) = A[k lda + i]); otherwise (A not transposed, or the last rows)
+// the tile's R x K slice of A is copied k-major, zero-padded, into a small buffer.
 template <class Arch, int R, int NV>
 void gemm_direct_tiles(const GemmArgs& g) {
     using UK = MicroKernel<Arch, R, NV, false>;
@@ -430,14 +438,36 @@ void gemm_direct_tiles(const GemmArgs& g) {
     const int64_t Np = (g.N + NR - 1) / NR * NR;
     float* Bd = scratch<Arch, 2>(g.K * Np);
     copy_b<Arch>(Bd, Np, g);
-    const int64_t rsa = g.ta == Trans::No ? g.lda : 1;
-    const int64_t csa = g.ta == Trans::No ? 1 : g.lda;
+    float* Ad = scratch<Arch, 3>(g.K * R);
+    constexpr int W = UK::W;
+    const bool gather_a = R % W == 0 && g.lda < (int64_t{1} << 31) / W;  // int32 offsets r lda
+    alignas(64) int32_t offsets[W];
+    for (int r = 0; r < W; ++r) offsets[r] = static_cast<int32_t>(gather_a ? r * g.lda : 0);
+    const auto rows = xsimd::batch<int32_t, Arch>::load_aligned(offsets);
     for (int64_t i = 0; i < g.M; i += R) {
         const int m = static_cast<int>(min_of<Arch>(R, g.M - i));
+        const float* a = g.A + i;  // op(A) = A^T: a(i, k) = A[k lda + i]
+        int64_t csa = g.lda;
+        if (g.ta == Trans::No && m == R && gather_a) {  // one gather per k and W rows
+            const float* s = g.A + i * g.lda;
+            for (int64_t k = 0; k < g.K; ++k)
+#pragma GCC unroll 4
+                for (int r = 0; r < R; r += W) gather<Arch>(s + r * g.lda + k, rows).store_aligned(Ad + k * R + r);
+            a = Ad;
+            csa = R;
+        } else if (g.ta == Trans::No || m < R) {
+            const int64_t rs = g.ta == Trans::No ? g.lda : 1, cs = g.ta == Trans::No ? 1 : g.lda;
+            const float* s = g.A + i * rs;
+            for (int64_t k = 0; k < g.K; ++k)
+#pragma GCC unroll 16
+                for (int r = 0; r < R; ++r) Ad[k * R + r] = r < m ? s[r * rs + k * cs] : 0.0f;
+            a = Ad;
+            csa = R;
+        }
         for (int64_t j = 0; j < g.N; j += NR) {
             const int n = static_cast<int>(min_of<Arch>(NR, g.N - j));
             const TileOut t{g.alpha, g.beta, g.ep.bias ? g.ep.bias + j : nullptr};
-            UK::tile(g.K, g.A + i * rsa, rsa, csa, Bd + j, Np, g.C + i * g.ldc + j, g.ldc, m, n, t, g.ep.act);
+            UK::tile(g.K, a, csa, Bd + j, Np, g.C + i * g.ldc + j, g.ldc, m, n, t, g.ep.act);
         }
     }
 }
