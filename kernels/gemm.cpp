@@ -1,9 +1,10 @@
 // The dispatched SGEMM: picks the implementation of the current instruction set, the direct path for
-// small problems or the packed path otherwise, and splits C among OpenMP threads.
+// small problems, narrow C and small op(B), the packed path otherwise, and splits C among OpenMP threads.
 // Compiled for baseline x86-64; the arithmetic lives in kernels/isa/gemm_<isa>.cpp.
 //
 // Threads: C is cut into one rectangle per thread, along M at multiples of MR or along N at multiples
-// of NR, and each thread runs the whole packed algorithm on its rectangle with its own buffers. Tiles
+// of NR, and each thread runs the whole packed algorithm on its rectangle with its own buffers (the
+// direct path: along M at multiples of its tile height). Tiles
 // stay on the same MR x NR grid and K is never split, so every C element is computed by the same
 // sequence of operations for any thread count: results are bitwise identical.
 #include <omp.h>
@@ -17,6 +18,12 @@ namespace {
 
 // Below this many multiply-adds a second thread does not pay for the fork and the extra packing.
 constexpr int64_t kParallelMinMacs = int64_t{1} << 21;
+// The direct path (no cache blocking, A read in place, op(B) copied whole) takes problems of at most
+// kDirectMaxMacs multiply-adds, narrow C with K up to kDirectMaxNarrowK, and op(B) of at most
+// kDirectMaxB elements (its copy stays in L1/L2 and beats packing there; measured on AVX-512).
+constexpr int64_t kDirectMaxMacs = int64_t{1} << 16;
+constexpr int64_t kDirectMaxNarrowK = 1024;
+constexpr int64_t kDirectMaxB = int64_t{1} << 15;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -34,7 +41,7 @@ void share(int64_t tiles, int t, int threads, int64_t& t0, int64_t& t1) {
 
 }  // namespace
 
-int64_t gemm_direct_max_macs = int64_t{1} << 16;
+GemmPath gemm_path = GemmPath::Auto;
 
 const GemmIsa* gemm_isa(Isa isa) {
     switch (isa) {
@@ -61,16 +68,31 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     }
     const GemmArgs g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue};
     const int64_t macs = M * N * K;
-    if (macs <= gemm_direct_max_macs) {
-        isa->direct(g);
+    // Narrow C (N within one vector) takes one-vector tiles. Every choice here depends on the shape
+    // only, never on the thread count.
+    const bool narrow = N <= isa->nr_narrow;
+    const bool direct = gemm_path == GemmPath::Auto
+                            ? macs <= kDirectMaxMacs || (narrow ? K <= kDirectMaxNarrowK : K * N <= kDirectMaxB)
+                            : gemm_path == GemmPath::Direct;
+    int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
+    if (direct) {  // rows split at multiples of the tile height
+        const int64_t r = narrow ? isa->direct_r_narrow : isa->direct_r, tiles = ceil_div(M, r);
+        if (threads > tiles) threads = static_cast<int>(tiles);
+        if (threads <= 1) {
+            isa->direct(g, 0, M);
+            return;
+        }
+#pragma omp parallel num_threads(threads)
+        {
+            int64_t t0 = 0, t1 = 0;
+            share(tiles, omp_get_thread_num(), omp_get_num_threads(), t0, t1);
+            if (t1 > t0) isa->direct(g, t0 * r, t1 * r < M ? t1 * r : M);
+        }
         return;
     }
-    // Narrow C takes the one-vector tile; the choice depends on the shape only (never on threads).
-    const bool narrow = N <= isa->nr_narrow;
     const int64_t mr = narrow ? isa->mr_narrow : isa->mr, nr = narrow ? isa->nr_narrow : isa->nr;
     const auto packed = narrow ? isa->packed_narrow : isa->packed;
     const int64_t tiles_m = ceil_div(M, mr), tiles_n = ceil_div(N, nr);
-    int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
     if (threads > tiles_m * tiles_n) threads = static_cast<int>(tiles_m * tiles_n);
     if (threads <= 1) {
         packed(g, 0, M, 0, N);

@@ -49,14 +49,14 @@ std::vector<Isa> runnable_isas() {
 struct Restore {
     Isa isa = k::current_isa();
     int threads = k::get_num_threads();
-    int64_t direct_max = k::detail::gemm_direct_max_macs;
+    k::detail::GemmPath path = k::detail::gemm_path;
     std::vector<std::pair<k::detail::GemmBlocking*, k::detail::GemmBlocking>> blockings;
     void save(k::detail::GemmBlocking* b) { blockings.emplace_back(b, *b); }
     ~Restore() {
         k::set_max_isa(isa);
         k::set_num_threads(threads);
         for (auto& [p, v] : blockings) *p = v;
-        k::detail::gemm_direct_max_macs = direct_max;
+        k::detail::gemm_path = path;
     }
 };
 
@@ -174,10 +174,10 @@ TEST_CASE("isa selection: cap, names and kernel_info") {
     MESSAGE("supported: " << std::string(k::isa_name(k::supported_isa())) << "; " << nnfs::kernel_info());
 }
 
-// Runs the size sweep with every problem forced onto one path (direct_max_macs 0: packed; huge: direct).
-static void size_sweep(int64_t direct_max_macs) {
+// Runs the size sweep with every problem forced onto one path.
+static void size_sweep(k::detail::GemmPath path) {
     Restore restore;
-    k::detail::gemm_direct_max_macs = direct_max_macs;
+    k::detail::gemm_path = path;
     for (Isa isa : runnable_isas()) {
         k::set_max_isa(isa);
         k::detail::GemmBlocking* bl = k::detail::gemm_isa(isa)->blocking;
@@ -186,6 +186,9 @@ static void size_sweep(int64_t direct_max_macs) {
         *bl = {16, 2 * mr, 2 * nr};
         std::vector<int64_t> ms = around(mr), ns = around(nr), ks = around(16);
         for (int64_t v : around(2 * mr)) ms.push_back(v);   // mc +- 1
+        if (path == k::detail::GemmPath::Direct)              // the direct path's tile heights
+            for (int64_t r : {k::detail::gemm_isa(isa)->direct_r, k::detail::gemm_isa(isa)->direct_r_narrow})
+                for (int64_t v : around(r)) ms.push_back(v);
         for (int64_t v : around(2 * nr)) ns.push_back(v);   // nc +- 1
         uint32_t n = 0;
         for (Trans ta : kTrans)
@@ -242,40 +245,43 @@ static void size_sweep(int64_t direct_max_macs) {
 }
 
 TEST_CASE("sgemm packed path: sizes around the register tiles and small cache blocks, every ISA and transposition") {
-    size_sweep(0);
+    size_sweep(k::detail::GemmPath::Packed);
 }
 
-TEST_CASE("sgemm direct path: the same sizes") { size_sweep(int64_t{1} << 62); }
+TEST_CASE("sgemm direct path: the same sizes") { size_sweep(k::detail::GemmPath::Direct); }
 
-TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000") {
+TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both paths") {
     Restore restore;
     for (Isa isa : runnable_isas()) {
-        k::set_max_isa(isa);
-        const k::detail::GemmIsa* gi = k::detail::gemm_isa(isa);
-        const int64_t kc = gi->blocking->kc, mc = gi->blocking->mc, nc = gi->blocking->nc;
-        struct Shape {
-            int64_t M, N, K;
-        };
-        const Shape shapes[] = {
-            {mc + 1, 33, kc + 1}, {mc - 1, 17, kc - 1}, {mc, 2 * gi->nr + 1, 2 * kc + 1},
-            {5, nc + 1, 7},       {3, nc - 1, 19},      {997, 13, 331},
-            {101, 509, 257},      {7, 983, 149},        {211, 3, 769},
-            {31, 61, 1009},
-        };
-        uint32_t n = 0;
-        for (const Shape& s : shapes) {
-            ++n;
-            Case c;
-            c.ta = kTrans[n % 2];
-            c.tb = kTrans[(n / 2) % 2];
-            c.M = s.M;
-            c.N = s.N;
-            c.K = s.K;
-            c.alpha = 1.5f;
-            c.beta = n % 2 ? 0.0f : 0.25f;
-            c.pad_a = n % 3;
-            c.pad_c = 2;
-            check_case(c, n);
+        for (auto path : {k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
+            k::set_max_isa(isa);
+            k::detail::gemm_path = path;
+            const k::detail::GemmIsa* gi = k::detail::gemm_isa(isa);
+            const int64_t kc = gi->blocking->kc, mc = gi->blocking->mc, nc = gi->blocking->nc;
+            struct Shape {
+                int64_t M, N, K;
+            };
+            const Shape shapes[] = {
+                {mc + 1, 33, kc + 1}, {mc - 1, 17, kc - 1}, {mc, 2 * gi->nr + 1, 2 * kc + 1},
+                {5, nc + 1, 7},       {3, nc - 1, 19},      {997, 13, 331},
+                {101, 509, 257},      {7, 983, 149},        {211, 3, 769},
+                {31, 61, 1009},
+            };
+            uint32_t n = 0;
+            for (const Shape& s : shapes) {
+                ++n;
+                Case c;
+                c.ta = kTrans[n % 2];
+                c.tb = kTrans[(n / 2) % 2];
+                c.M = s.M;
+                c.N = s.N;
+                c.K = s.K;
+                c.alpha = 1.5f;
+                c.beta = n % 2 ? 0.0f : 0.25f;
+                c.pad_a = n % 3;
+                c.pad_c = 2;
+                check_case(c, n);
+            }
         }
     }
 }
@@ -286,27 +292,30 @@ TEST_CASE("sgemm_fused: bias and activation epilogues on the direct and packed p
     struct Shape {
         int64_t M, N, K;
     };
-    // 32x16x4 and 17x5x3: direct path; the others packed, with the epilogue on the last of several kc blocks.
+    // Every shape on both paths; 45x70x600 puts the packed path's epilogue on the last of several kc blocks.
     const Shape shapes[] = {{32, 16, 4}, {17, 5, 3}, {64, 128, 100}, {45, 70, 600}};
     for (Isa isa : runnable_isas()) {
-        k::set_max_isa(isa);
-        uint32_t n = 0;
-        for (const Shape& s : shapes)
-            for (Activation act : acts)
-                for (bool bias : {false, true}) {
-                    ++n;
-                    Case c;
-                    c.ta = kTrans[n % 2];
-                    c.tb = kTrans[(n / 2) % 2];
-                    c.M = s.M;
-                    c.N = s.N;
-                    c.K = s.K;
-                    c.alpha = 2.0f;  // pushes Sigmoid and Tanh into their tails
-                    c.beta = n % 3 == 0 ? 0.5f : 0.0f;
-                    c.bias = bias;
-                    c.act = act;
-                    check_case(c, n);
-                }
+        for (auto path : {k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
+            k::set_max_isa(isa);
+            k::detail::gemm_path = path;
+            uint32_t n = 0;
+            for (const Shape& s : shapes)
+                for (Activation act : acts)
+                    for (bool bias : {false, true}) {
+                        ++n;
+                        Case c;
+                        c.ta = kTrans[n % 2];
+                        c.tb = kTrans[(n / 2) % 2];
+                        c.M = s.M;
+                        c.N = s.N;
+                        c.K = s.K;
+                        c.alpha = 2.0f;  // pushes Sigmoid and Tanh into their tails
+                        c.beta = n % 3 == 0 ? 0.5f : 0.0f;
+                        c.bias = bias;
+                        c.act = act;
+                        check_case(c, n);
+                    }
+        }
     }
 }
 
@@ -332,7 +341,7 @@ TEST_CASE("sgemm: K = 0 gives act(beta C + bias); empty M or N writes nothing") 
     }
 }
 
-TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads") {
+TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
     Restore restore;
     struct Shape {
         Trans ta, tb;
@@ -344,24 +353,27 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads") {
         {Trans::No, Trans::No, 1001, 19, 300},  {Trans::No, Trans::Yes, 512, 10, 600},
     };
     for (Isa isa : runnable_isas()) {
-        k::set_max_isa(isa);
-        uint32_t n = 0;
-        for (const Shape& s : shapes) {
-            ++n;
-            Case c;
-            c.ta = s.ta;
-            c.tb = s.tb;
-            c.M = s.M;
-            c.N = s.N;
-            c.K = s.K;
-            c.beta = n % 2 ? 0.0f : 0.5f;
-            c.bias = n % 2 == 0;
-            c.act = n % 2 ? Activation::Identity : Activation::Tanh;
-            nnfs::set_num_threads(1);
-            const std::vector<float> one = check_case(c, n);
-            nnfs::set_num_threads(2);
-            const std::vector<float> two = check_case(c, n);
-            CHECK_MESSAGE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0, c.str());
+        for (auto path : {k::detail::GemmPath::Auto, k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
+            k::set_max_isa(isa);
+            k::detail::gemm_path = path;
+            uint32_t n = 0;
+            for (const Shape& s : shapes) {
+                ++n;
+                Case c;
+                c.ta = s.ta;
+                c.tb = s.tb;
+                c.M = s.M;
+                c.N = s.N;
+                c.K = s.K;
+                c.beta = n % 2 ? 0.0f : 0.5f;
+                c.bias = n % 2 == 0;
+                c.act = n % 2 ? Activation::Identity : Activation::Tanh;
+                nnfs::set_num_threads(1);
+                const std::vector<float> one = check_case(c, n);
+                nnfs::set_num_threads(2);
+                const std::vector<float> two = check_case(c, n);
+                CHECK_MESSAGE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0, c.str());
+            }
         }
     }
 }

@@ -17,10 +17,11 @@ void packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
 void packed_narrow(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     simd::gemm_packed<Arch, MR_NARROW, 1>(g, m0, m1, n0, n1, blocking);
 }
-void direct(const GemmArgs& g) { simd::gemm_direct<Arch, 8, 6>(g); }
+// Direct path: 8 rows x 1 vector for N <= one vector, else 6 rows x 2 vectors.
+void direct(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_direct<Arch, 8, 6>(g, m0, m1); }
 
 }  // namespace
 
-const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, MR_NARROW, 8, &packed_narrow, &direct};
+const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, MR_NARROW, 8, &packed_narrow, 8, 6, &direct};
 
 }  // namespace nnfs::kernels::detail

@@ -43,8 +43,11 @@ struct GemmIsa {
     // The same for narrow C (N <= nr_narrow, one vector): an mr_narrow x nr_narrow tile wastes fewer lanes.
     int mr_narrow, nr_narrow;
     void (*packed_narrow)(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
-    // Direct path for small problems (no packing of A, op(B) copied to a small buffer), the whole C.
-    void (*direct)(const GemmArgs& g);
+    // Direct path for small problems and narrow or short op(B) (A read in place, op(B) copied whole to a
+    // buffer, no cache blocking) over the rows C[m0:m1, :]. Its tiles are direct_r_narrow rows x one
+    // vector when N <= nr_narrow, else direct_r rows x two vectors; m0 must be a multiple of that height.
+    int direct_r_narrow, direct_r;
+    void (*direct)(const GemmArgs& g, int64_t m0, int64_t m1);
 };
 
 extern const GemmIsa gemm_sse2;
@@ -55,9 +58,10 @@ extern const GemmIsa gemm_avx512;
 
 namespace nnfs::kernels::detail {
 
-// Problems of at most this many multiply-adds (M N K) take the direct path: no packing, one thread.
-// Tests move it to force either path; set it only while no sgemm runs.
-extern int64_t gemm_direct_max_macs;
+// Which path sgemm takes: chosen from the shape (Auto), or forced (tests exercise both paths with
+// it; set it only while no sgemm runs).
+enum class GemmPath { Auto, Packed, Direct };
+extern GemmPath gemm_path;
 
 // The dispatched SGEMM (kernels/gemm.cpp): the table's sgemm_fused entry.
 void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,

@@ -93,7 +93,8 @@ NNFS_ALWAYS_INLINE xsimd::batch<float, Arch> activate(xsimd::batch<float, Arch> 
 // (a packed A micro-panel has csa = MR, a packed B micro-panel ldb = NR; Bp rows aligned to the
 // vector width), then writes C[i ldc + j] = act(alpha acc + beta C + bias[j]) for the full tile.
 // PrefetchC: touch the C tile before the k loop (the packed path, where C is cold).
-template <class Arch, int MR, int NV, bool PrefetchC>
+// RowA: A is read in place row by row instead, a(i, k) = A[i csa + k] (csa is then the row stride).
+template <class Arch, int MR, int NV, bool PrefetchC, bool RowA = false>
 struct MicroKernel {
     using V = xsimd::batch<float, Arch>;
     static constexpr int W = static_cast<int>(V::size);
@@ -137,11 +138,11 @@ struct MicroKernel {
             for (int v = 0; v < NV; ++v) b[v] = V::load_aligned(Bp + v * W);
 #pragma GCC unroll 32
             for (int i = 0; i < MR; ++i) {
-                const V a(A[i]);
+                const V a(RowA ? A[i * csa] : A[i]);
 #pragma GCC unroll 8
                 for (int v = 0; v < NV; ++v) c[i][v] = xsimd::fma(a, b[v], c[i][v]);
             }
-            A += csa;
+            A += RowA ? 1 : csa;
             Bp += ldb;
         }
         switch (act) {
@@ -416,7 +417,14 @@ void copy_b(float* d, int64_t ld, const GemmArgs& g) {
         tail[l] = static_cast<int32_t>((l < n_tail ? l : 0) * stride);
     }
     const I full_idx = I::load_aligned(full), tail_idx = I::load_aligned(tail);
-    for (int64_t k = 0; k < g.K; ++k) {
+    int64_t k0 = 0;
+    if (g.tb == Trans::Yes) {  // whole W x W blocks by register transposes, the k tail by gathers
+        for (; k0 + W <= g.K; k0 += W)
+            for (int64_t j = 0; j < g.N; j += W)
+                transpose_block<Arch>(g.B + j * g.ldb + k0, g.ldb, d + k0 * ld + j, ld,
+                                      static_cast<int>(min_of<Arch>(W, g.N - j)));
+    }
+    for (int64_t k = k0; k < g.K; ++k) {
         for (int64_t j = 0; j < g.N; j += W) {
             const float* s = g.tb == Trans::No ? g.B + k * g.ldb + j : g.B + j * g.ldb + k;
             if (stride == 1 && g.N - j >= W)
@@ -428,34 +436,31 @@ void copy_b(float* d, int64_t ld, const GemmArgs& g) {
 }
 
 // Direct path over the whole C, tiles of R x NV vectors: op(B) copied into a K x Np row-major buffer
-// (Np = N rounded up to the tile width), A read in place when its tile's rows are contiguous in memory
-// (op(A) = A^T and a full tile: a(i, k) = A[k lda + i]); otherwise (A not transposed, or the last rows)
-// the tile's R x K slice of A is copied k-major, zero-padded, into a small buffer.
+// (Np = N rounded up to the tile width); A read in place for full tiles (row by row when op(A) = A,
+// a(i, k) = A[i lda + k]; k-major when op(A) = A^T, a(i, k) = A[k lda + i]); the last, partial tile's
+// rows are copied k-major, zero-padded, into a small buffer (no reads past the end of A).
 template <class Arch, int R, int NV>
-void gemm_direct_tiles(const GemmArgs& g) {
+void gemm_direct_tiles(const GemmArgs& g, int64_t m0, int64_t m1) {
     using UK = MicroKernel<Arch, R, NV, false>;
     constexpr int NR = UK::NR;
     const int64_t Np = (g.N + NR - 1) / NR * NR;
     float* Bd = scratch<Arch, 2>(g.K * Np);
     copy_b<Arch>(Bd, Np, g);
+    using UKR = MicroKernel<Arch, R, NV, false, true>;
     float* Ad = scratch<Arch, 3>(g.K * R);
-    constexpr int W = UK::W;
-    const bool gather_a = R % W == 0 && g.lda < (int64_t{1} << 31) / W;  // int32 offsets r lda
-    alignas(64) int32_t offsets[W];
-    for (int r = 0; r < W; ++r) offsets[r] = static_cast<int32_t>(gather_a ? r * g.lda : 0);
-    const auto rows = xsimd::batch<int32_t, Arch>::load_aligned(offsets);
-    for (int64_t i = 0; i < g.M; i += R) {
-        const int m = static_cast<int>(min_of<Arch>(R, g.M - i));
+    for (int64_t i = m0; i < m1; i += R) {
+        const int m = static_cast<int>(min_of<Arch>(R, m1 - i));
         const float* a = g.A + i;  // op(A) = A^T: a(i, k) = A[k lda + i]
         int64_t csa = g.lda;
-        if (g.ta == Trans::No && m == R && gather_a) {  // one gather per k and W rows
-            const float* s = g.A + i * g.lda;
-            for (int64_t k = 0; k < g.K; ++k)
-#pragma GCC unroll 4
-                for (int r = 0; r < R; r += W) gather<Arch>(s + r * g.lda + k, rows).store_aligned(Ad + k * R + r);
-            a = Ad;
-            csa = R;
-        } else if (g.ta == Trans::No || m < R) {
+        if (g.ta == Trans::No && m == R) {  // rows of A in place
+            for (int64_t j = 0; j < g.N; j += NR) {
+                const int n = static_cast<int>(min_of<Arch>(NR, g.N - j));
+                const TileOut t{g.alpha, g.beta, g.ep.bias ? g.ep.bias + j : nullptr};
+                UKR::tile(g.K, g.A + i * g.lda, g.lda, Bd + j, Np, g.C + i * g.ldc + j, g.ldc, m, n, t, g.ep.act);
+            }
+            continue;
+        }
+        if (m < R) {
             const int64_t rs = g.ta == Trans::No ? g.lda : 1, cs = g.ta == Trans::No ? 1 : g.lda;
             const float* s = g.A + i * rs;
             for (int64_t k = 0; k < g.K; ++k)
@@ -474,11 +479,11 @@ void gemm_direct_tiles(const GemmArgs& g) {
 
 // Narrow C (N within one vector) takes R1 x 1-vector tiles, wider C R2 x 2-vector tiles.
 template <class Arch, int R1, int R2>
-void gemm_direct(const GemmArgs& g) {
+void gemm_direct(const GemmArgs& g, int64_t m0, int64_t m1) {
     if (g.N <= static_cast<int64_t>(xsimd::batch<float, Arch>::size))
-        gemm_direct_tiles<Arch, R1, 1>(g);
+        gemm_direct_tiles<Arch, R1, 1>(g, m0, m1);
     else
-        gemm_direct_tiles<Arch, R2, 2>(g);
+        gemm_direct_tiles<Arch, R2, 2>(g, m0, m1);
 }
 
 }  // namespace nnfs::kernels::simd
