@@ -255,7 +255,8 @@ NNFS_ALWAYS_INLINE void transpose_block(const float* s, int64_t ld, float* d, in
     }
 #endif
     if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
-        __m128 r0 = _mm_loadu_ps(s), r1 = rows > 1 ? _mm_loadu_ps(s + ld) : _mm_setzero_ps();
+        __m128 r0 = rows > 0 ? _mm_loadu_ps(s) : _mm_setzero_ps();
+        __m128 r1 = rows > 1 ? _mm_loadu_ps(s + ld) : _mm_setzero_ps();
         __m128 r2 = rows > 2 ? _mm_loadu_ps(s + 2 * ld) : _mm_setzero_ps();
         __m128 r3 = rows > 3 ? _mm_loadu_ps(s + 3 * ld) : _mm_setzero_ps();
         _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
@@ -266,20 +267,24 @@ NNFS_ALWAYS_INLINE void transpose_block(const float* s, int64_t ld, float* d, in
     }
 }
 
-// Packs R full rows of length kc, k-major: d[k R + r] = s[r ld + k] (the transposing case of both
-// packings). Row groups of W are transposed last group first, so the spill of a partial group into
-// the next d row is overwritten by the full groups; d needs W floats of slack past R kc.
+// Packs R rows of length kc, k-major: d[k R + r] = s[r ld + k] for r < rows, 0 for rows <= r < R (the
+// transposing case of both packings; rows past `rows` are never read). Row groups of W are transposed
+// last group first, so the spill of a partial group into the next d row is overwritten by the full
+// groups; d needs W floats of slack past R kc.
 template <class Arch, int R>
-void pack_rows(float* d, const float* s, int64_t ld, int64_t kc) {
+void pack_rows(float* d, const float* s, int64_t ld, int64_t kc, int rows) {
     constexpr int W = static_cast<int>(xsimd::batch<float, Arch>::size);
     constexpr int G = (R + W - 1) / W;
     int64_t k = 0;
     for (; k + W <= kc; k += W)
 #pragma GCC unroll 4
-        for (int g = G - 1; g >= 0; --g)
-            transpose_block<Arch>(s + g * W * ld + k, ld, d + k * R + g * W, R, R - g * W < W ? R - g * W : W);
+        for (int g = G - 1; g >= 0; --g) {
+            const int in_group = R - g * W < W ? R - g * W : W;
+            const int valid = rows - g * W < 0 ? 0 : (rows - g * W < in_group ? rows - g * W : in_group);
+            transpose_block<Arch>(s + g * W * ld + k, ld, d + k * R + g * W, R, valid);
+        }
     for (; k < kc; ++k)
-        for (int r = 0; r < R; ++r) d[k * R + r] = s[r * ld + k];
+        for (int r = 0; r < R; ++r) d[k * R + r] = r < rows ? s[r * ld + k] : 0.0f;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,12 +297,7 @@ void pack_a(float* dst, const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, i
         float* d = dst + r * kc;
         if (g.ta == Trans::No) {  // a(i, k) = A[i lda + k]: gather MR rows
             const float* s = g.A + (i0 + r) * g.lda + p0;
-            if (m == MR) {
-                pack_rows<Arch, MR>(d, s, g.lda, kc);
-            } else {
-                for (int64_t k = 0; k < kc; ++k)
-                    for (int i = 0; i < MR; ++i) d[k * MR + i] = i < m ? s[i * g.lda + k] : 0.0f;
-            }
+            pack_rows<Arch, MR>(d, s, g.lda, kc, m);
         } else {  // a(i, k) = A[k lda + i]: rows of A are already k-major
             const float* s = g.A + p0 * g.lda + i0 + r;
             if (m == MR) {
@@ -331,12 +331,7 @@ void pack_b(float* dst, const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, i
             }
         } else {  // b(k, j) = B[j ldb + k]: gather NR rows
             const float* s = g.B + (j0 + q) * g.ldb + p0;
-            if (n == NR) {
-                pack_rows<Arch, NR>(d, s, g.ldb, kc);
-            } else {
-                for (int64_t k = 0; k < kc; ++k)
-                    for (int j = 0; j < NR; ++j) d[k * NR + j] = j < n ? s[j * g.ldb + k] : 0.0f;
-            }
+            pack_rows<Arch, NR>(d, s, g.ldb, kc, n);
         }
     }
 }
