@@ -10,8 +10,9 @@
 //      jr: NR columns (macro-kernel)       B micro-panel kc x NR (in L1)
 //       ir: MR rows                        A micro-panel MR x kc (streamed from L2)
 //        micro-kernel: MR x NR tile of C held in registers over kc, then the epilogue
-// Direct path (small problems): no A packing, op(B) copied into a small row-major buffer, the same
-// micro-kernel reading A through its strides.
+// Direct path (small problems, narrow C, small op(B)): no cache blocking, no A packing; op(B) copied
+// whole into a row-major buffer, the same micro-kernel reading A in place (row by row, or k-major for
+// op(A) = A^T) over tiles of R rows x 1 or 2 vectors.
 //
 // ODR rule of this file: everything is a template with Arch among its parameters and calls no
 // non-inlined std templates, so each ISA's instantiations have their own symbols and code compiled
@@ -34,8 +35,8 @@ using detail::GemmArgs;
 using detail::GemmBlocking;
 
 // ---------------------------------------------------------------------------------------------
-// Per-thread packing buffer: 64-byte aligned, grown once, reused by every later call (Id tells the
-// A block, the B panel and the direct path's B copy apart).
+// Per-thread packing buffer: 64-byte aligned, grown once, reused by every later call (Id: 0 the packed
+// B panel, 1 the packed A block, 2 the direct path's copy of op(B), 3 its copy of a partial A tile).
 template <class Arch, int Id>
 struct Scratch {
     float* data = nullptr;
