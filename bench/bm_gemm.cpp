@@ -3,7 +3,8 @@
 // Names: sgemm/<op(A)op(B)>/<M>x<N>x<K>/<isa>/threads:<n>, e.g. sgemm/NT/64x128x784/avx512/threads:1.
 //   ./build/release/bench/bm_gemm --benchmark_filter='avx512/threads:1' --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true
-// Context keys: nnfs_kernel_info (what the dispatcher picks by default), nnfs_supported_isa, nnfs_threads_max.
+// Every ISA up to the current one (NNFS_MAX_ISA caps the list). Context keys: nnfs_kernel_info (what the
+// dispatcher picks by default), nnfs_supported_isa, nnfs_threads_max.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
 
     std::vector<k::Isa> isas;
     for (k::Isa isa : {k::Isa::AVX512, k::Isa::AVX2, k::Isa::SSE2})
-        if (static_cast<int>(isa) <= static_cast<int>(k::supported_isa())) isas.push_back(isa);
+        if (static_cast<int>(isa) <= static_cast<int>(k::current_isa())) isas.push_back(isa);  // NNFS_MAX_ISA caps
 
     for (const Shape& s : shapes)
         for (k::Isa isa : isas)
