@@ -344,7 +344,10 @@ template <class Arch, int MR, int NV>
 void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmBlocking& bl) {
     using UK = MicroKernel<Arch, MR, NV, true>;
     constexpr int NR = UK::NR;
-    const int64_t KC = bl.kc > 0 ? bl.kc : 256;
+    // K is cut into equal blocks of at most bl.kc (784 = 3 x 262, not 384 + 384 + 16: a short last block
+    // would pay a whole pass over C for a few k). Depends on K only, so threads see the same blocks.
+    const int64_t kc_cap = bl.kc > 0 ? bl.kc : 256;
+    const int64_t KC = (g.K + (g.K + kc_cap - 1) / kc_cap - 1) / ((g.K + kc_cap - 1) / kc_cap);
     const int64_t MC = bl.mc >= MR ? bl.mc / MR * MR : MR;
     const int64_t NC = bl.nc >= NR ? bl.nc / NR * NR : NR;
     const int64_t kc_max = min_of<Arch>(KC, g.K);
