@@ -104,7 +104,8 @@ struct MicroKernel {
     template <Activation Act>
     NNFS_ALWAYS_INLINE static void store(V (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
         const V va(t.alpha), vb(t.beta);
-        const bool has_beta = t.beta != 0.0f, has_bias = t.bias != nullptr;  // locals: C stores cannot alias them
+        // locals: C stores cannot alias them; x * 1 == x exactly, so alpha 1 skips the multiply
+        const bool has_alpha = t.alpha != 1.0f, has_beta = t.beta != 0.0f, has_bias = t.bias != nullptr;
         V bias[NV];
 #pragma GCC unroll 8
         for (int v = 0; v < NV; ++v) bias[v] = has_bias ? V::load_unaligned(t.bias + v * W) : V(0.0f);
@@ -113,7 +114,7 @@ struct MicroKernel {
 #pragma GCC unroll 8
             for (int v = 0; v < NV; ++v) {
                 float* p = C + i * ldc + v * W;
-                V x = c[i][v] * va;
+                V x = has_alpha ? c[i][v] * va : c[i][v];
                 if (has_beta) x = xsimd::fma(vb, V::load_unaligned(p), x);
                 if (has_bias) x += bias[v];
                 activate<Arch, Act>(x).store_unaligned(p);
