@@ -4,9 +4,9 @@
 //
 // Threads: C is cut into one rectangle per thread, along M at multiples of MR or along N at multiples
 // of NR, and each thread runs the whole packed algorithm on its rectangle with its own buffers (the
-// direct path: along M at multiples of its tile height). Tiles
-// stay on the same MR x NR grid and K is never split, so every C element is computed by the same
-// sequence of operations for any thread count: results are bitwise identical.
+// direct path: along M at multiples of its tile height). Tiles stay on one grid, the path and the kc
+// blocks depend on the shape only, and K is never split among threads, so every C element is computed
+// by the same sequence of operations for any thread count: results are bitwise identical.
 #include <omp.h>
 
 #include "nnfs/kernels.hpp"
