@@ -303,9 +303,20 @@ void pack_a(float* dst, const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, i
         } else {  // a(i, k) = A[k lda + i]: rows of A are already k-major
             const float* s = g.A + p0 * g.lda + i0 + r;
             if (m == MR) {
-                for (int64_t k = 0; k < kc; ++k)
-#pragma GCC unroll 32
-                    for (int i = 0; i < MR; ++i) d[k * MR + i] = s[k * g.lda + i];
+                // Whole vectors: each row copies ceil(MR / W) W floats (the spill past MR is overwritten by
+                // the next row, or lands in the buffer's slack), reading past the MR values only where A
+                // has storage: anywhere but its last row, unless that row has W C floats left.
+                using V = xsimd::batch<float, Arch>;
+                constexpr int W = static_cast<int>(V::size), WC = (MR + W - 1) / W * W;
+                const bool last_row_ok = i0 + r + WC <= g.M;
+                for (int64_t k = 0; k < kc; ++k) {
+                    if (p0 + k + 1 < g.K || last_row_ok) {
+#pragma GCC unroll 4
+                        for (int c = 0; c < MR; c += W) V::load_unaligned(s + k * g.lda + c).store_unaligned(d + k * MR + c);
+                    } else {
+                        for (int i = 0; i < MR; ++i) d[k * MR + i] = s[k * g.lda + i];
+                    }
+                }
             } else {
                 for (int64_t k = 0; k < kc; ++k)
                     for (int i = 0; i < MR; ++i) d[k * MR + i] = i < m ? s[k * g.lda + i] : 0.0f;
