@@ -4,15 +4,17 @@
 #include <omp.h>
 
 #include <atomic>
+#include <string>
 
 #include "nnfs/kernels.hpp"
+#include "simd/gemm_isa.hpp"
 
 namespace nnfs::kernels {
 
 namespace {
 
 struct KernelTable {
-    decltype(&ref::sgemm_fused) sgemm_fused = &ref::sgemm_fused;
+    decltype(&ref::sgemm_fused) sgemm_fused = &detail::sgemm_fused;
     decltype(&ref::activation_forward) activation_forward = &ref::activation_forward;
     decltype(&ref::activation_backward) activation_backward = &ref::activation_backward;
     decltype(&ref::softmax_forward) softmax_forward = &ref::softmax_forward;
@@ -41,7 +43,7 @@ struct KernelTable {
     decltype(&ref::dropout_forward) dropout_forward = &ref::dropout_forward;
     decltype(&ref::sgd_update) sgd_update = &ref::sgd_update;
     decltype(&ref::adam_update) adam_update = &ref::adam_update;
-    const char* info = "sgemm: ref; elementwise: ref";
+    const char* info = "elementwise: ref";  // sgemm reports its own ISA (detail::sgemm_info)
 };
 
 const KernelTable& table() {
@@ -169,6 +171,10 @@ int get_num_threads() {
     return n;
 }
 
-const char* kernel_info() { return table().info; }
+const char* kernel_info() {
+    static thread_local std::string info;
+    info = std::string("sgemm: ") + detail::sgemm_info() + "; " + table().info;
+    return info.c_str();
+}
 
 }  // namespace nnfs::kernels

@@ -30,8 +30,21 @@ struct Epilogue {
 // settings are never changed). Default: omp_get_max_threads() at first use.
 void set_num_threads(int n);
 int get_num_threads();
-// What the dispatcher chose, e.g. "sgemm: ref; elementwise: ref".
+// What the dispatcher chose, e.g. "sgemm: avx512 14x32; elementwise: ref".
 const char* kernel_info();
+
+// Instruction sets of the SIMD kernels, in increasing capability (Reference: the scalar kernels).
+enum class Isa { Reference, SSE2, AVX2, AVX512 };
+// The best instruction set this CPU and OS support (cpuid and xgetbv, checked once).
+Isa supported_isa();
+// The instruction set the dispatched kernels use: the supported one, capped at first use by the
+// environment variable NNFS_MAX_ISA (ref|sse2|avx2|avx512) and afterwards by set_max_isa.
+Isa current_isa();
+// Caps the instruction set from now on (tests force every path through it) and returns the one now
+// in use, min(cap, supported_isa()). Call it only while no kernel is running.
+Isa set_max_isa(Isa cap);
+// "ref", "sse2", "avx2", "avx512".
+const char* isa_name(Isa isa);
 
 // The scalar reference implementations (always built; the ground truth of the tests).
 namespace ref {

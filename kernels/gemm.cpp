@@ -1,0 +1,119 @@
+// The dispatched SGEMM: picks the implementation of the current instruction set, the direct path for
+// small problems, narrow C and small op(B), the packed path otherwise, and splits C among OpenMP threads.
+// Compiled for baseline x86-64; the arithmetic lives in kernels/isa/gemm_<isa>.cpp.
+//
+// Threads: C is cut into one rectangle per thread, along M at multiples of MR or along N at multiples
+// of NR, and each thread runs the whole packed algorithm on its rectangle with its own buffers (the
+// direct path: along M at multiples of its tile height). Tiles stay on one grid, the path and the kc
+// blocks depend on the shape only, and K is never split among threads, so every C element is computed
+// by the same sequence of operations for any thread count: results are bitwise identical.
+#include <omp.h>
+
+#include "nnfs/kernels.hpp"
+#include "simd/gemm_isa.hpp"
+
+namespace nnfs::kernels::detail {
+
+namespace {
+
+// Below this many multiply-adds a second thread does not pay for the fork and the extra packing.
+constexpr int64_t kParallelMinMacs = int64_t{1} << 21;
+// The direct path (no cache blocking, A read in place, op(B) copied whole) takes problems of at most
+// kDirectMaxMacs multiply-adds, narrow C with K up to kDirectMaxNarrowK, and op(B) of at most
+// kDirectMaxB elements (its copy stays in L1/L2 and beats packing there; measured on AVX-512).
+constexpr int64_t kDirectMaxMacs = int64_t{1} << 16;
+constexpr int64_t kDirectMaxNarrowK = 1024;
+constexpr int64_t kDirectMaxB = int64_t{1} << 15;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Share of useful work when `tiles` tiles are dealt to `threads` threads.
+double balance(int64_t tiles, int threads) {
+    return static_cast<double>(tiles) / static_cast<double>(threads * ceil_div(tiles, threads));
+}
+
+// Tiles [t0, t1) of `tiles` for thread `t` of `threads`: contiguous, sizes differ by at most one.
+void share(int64_t tiles, int t, int threads, int64_t& t0, int64_t& t1) {
+    const int64_t base = tiles / threads, extra = tiles % threads;
+    t0 = t * base + (t < extra ? t : extra);
+    t1 = t0 + base + (t < extra ? 1 : 0);
+}
+
+}  // namespace
+
+GemmPath gemm_path = GemmPath::Auto;
+
+const GemmIsa* gemm_isa(Isa isa) {
+    switch (isa) {
+        case Isa::AVX512: return &gemm_avx512;
+        case Isa::AVX2: return &gemm_avx2;
+        case Isa::SSE2: return &gemm_sse2;
+        case Isa::Reference: break;
+    }
+    return nullptr;
+}
+
+const char* sgemm_info() {
+    const GemmIsa* isa = gemm_isa(current_isa());
+    return isa ? isa->name : "ref";
+}
+
+void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epilogue) {
+    if (M <= 0 || N <= 0) return;
+    const GemmIsa* isa = gemm_isa(current_isa());
+    if (!isa || K <= 0) {  // nothing to multiply: C = act(beta C + bias), as the reference does it
+        ref::sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
+        return;
+    }
+    const GemmArgs g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue};
+    const int64_t macs = M * N * K;
+    // Narrow C (N within one vector) takes one-vector tiles. Every choice here depends on the shape
+    // only, never on the thread count.
+    const bool narrow = N <= isa->nr_narrow;
+    const bool direct = gemm_path == GemmPath::Auto
+                            ? macs <= kDirectMaxMacs || (narrow ? K <= kDirectMaxNarrowK : K * N <= kDirectMaxB)
+                            : gemm_path == GemmPath::Direct;
+    int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
+    if (direct) {  // rows split at multiples of the tile height
+        const int64_t r = narrow ? isa->direct_r_narrow : isa->direct_r, tiles = ceil_div(M, r);
+        if (threads > tiles) threads = static_cast<int>(tiles);
+        if (threads <= 1) {
+            isa->direct(g, 0, M);
+            return;
+        }
+#pragma omp parallel num_threads(threads)
+        {
+            int64_t t0 = 0, t1 = 0;
+            share(tiles, omp_get_thread_num(), omp_get_num_threads(), t0, t1);
+            if (t1 > t0) isa->direct(g, t0 * r, t1 * r < M ? t1 * r : M);
+        }
+        return;
+    }
+    const int64_t mr = narrow ? isa->mr_narrow : isa->mr, nr = narrow ? isa->nr_narrow : isa->nr;
+    const auto packed = narrow ? isa->packed_narrow : isa->packed;
+    const int64_t tiles_m = ceil_div(M, mr), tiles_n = ceil_div(N, nr);
+    if (threads > tiles_m * tiles_n) threads = static_cast<int>(tiles_m * tiles_n);
+    if (threads <= 1) {
+        packed(g, 0, M, 0, N);
+        return;
+    }
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        // Split the dimension that deals out more evenly; on a tie, the longer one (the operand along
+        // the other dimension is packed by every thread).
+        const double bm = balance(tiles_m, nt), bn = balance(tiles_n, nt);
+        const bool split_m = bm > bn || (bm == bn && M >= N);
+        int64_t t0 = 0, t1 = 0;
+        if (split_m) {
+            share(tiles_m, t, nt, t0, t1);
+            if (t1 > t0) packed(g, t0 * mr, t1 * mr < M ? t1 * mr : M, 0, N);
+        } else {
+            share(tiles_n, t, nt, t0, t1);
+            if (t1 > t0) packed(g, 0, M, t0 * nr, t1 * nr < N ? t1 * nr : N);
+        }
+    }
+}
+
+}  // namespace nnfs::kernels::detail

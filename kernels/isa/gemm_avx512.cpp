@@ -1,0 +1,27 @@
+// SGEMM for avx512: the instantiations of kernels/simd/gemm_kernel.hpp for xsimd::avx512f.
+// Compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma (kernels/CMakeLists.txt); called only when the CPU and OS support it.
+#include "simd/gemm_kernel.hpp"
+
+namespace nnfs::kernels::detail {
+
+namespace {
+
+using Arch = xsimd::avx512f;
+constexpr int MR = 14, NV = 2;  // packed register tile: MR rows x NV vectors of 16 floats
+constexpr int MR_NARROW = 28;  // narrow C: MR_NARROW rows x 1 vector
+GemmBlocking blocking{384, 42, 4096};  // kc, mc, nc (swept on a Xeon with 48 KiB L1, 2 MiB L2)
+
+void packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    simd::gemm_packed<Arch, MR, NV>(g, m0, m1, n0, n1, blocking);
+}
+void packed_narrow(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    simd::gemm_packed<Arch, MR_NARROW, 1>(g, m0, m1, n0, n1, blocking);
+}
+// Direct path: 16 rows x 1 vector for N <= one vector, else 12 rows x 2 vectors.
+void direct(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_direct<Arch, 16, 12>(g, m0, m1); }
+
+}  // namespace
+
+const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct};
+
+}  // namespace nnfs::kernels::detail

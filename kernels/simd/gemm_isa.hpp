@@ -1,0 +1,74 @@
+// The interface between the SGEMM dispatcher (kernels/gemm.cpp, baseline x86-64) and the per-ISA
+// SGEMM implementations (kernels/isa/gemm_<isa>.cpp, each built with its own instruction-set flags).
+// No xsimd here: this header is included by code that must run on any x86-64.
+#pragma once
+
+#include <cstdint>
+
+#include "nnfs/kernels.hpp"
+
+namespace nnfs::kernels::detail {
+
+// One SGEMM problem as the public entry point received it:
+// C (M x N, row stride ldc) = act(alpha op(A) op(B) + beta C + bias), op(A) M x K, op(B) K x N, row-major.
+struct GemmArgs {
+    Trans ta, tb;
+    int64_t M, N, K;
+    float alpha;
+    const float* A;
+    int64_t lda;
+    const float* B;
+    int64_t ldb;
+    float beta;
+    float* C;
+    int64_t ldc;
+    Epilogue ep;
+};
+
+// Cache blocking of the packed path (BLIS names): KC rows of op(B) / columns of op(A) per packed
+// block, MC rows of op(A) per packed A block (a multiple of MR), NC columns of op(B) per packed B
+// panel (a multiple of NR). Adjustable at run time so benchmarks can sweep them.
+struct GemmBlocking {
+    int64_t kc, mc, nc;
+};
+
+// One instruction set's SGEMM.
+struct GemmIsa {
+    const char* name;  // e.g. "avx512 14x32" (ISA, then the MR x NR register tile of the packed path)
+    int mr, nr;        // register tile of the packed path
+    GemmBlocking* blocking;
+    // Packed path over the sub-block C[m0:m1, n0:n1] of the problem. m0 must be a multiple of mr and n0
+    // of nr, so every C element sees the same sequence of operations however C is split among threads.
+    void (*packed)(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+    // The same for narrow C (N <= nr_narrow, one vector): an mr_narrow x nr_narrow tile wastes fewer lanes.
+    int mr_narrow, nr_narrow;
+    void (*packed_narrow)(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+    // Direct path for small problems and narrow or short op(B) (A read in place, op(B) copied whole to a
+    // buffer, no cache blocking) over the rows C[m0:m1, :]. Its tiles are direct_r_narrow rows x one
+    // vector when N <= nr_narrow, else direct_r rows x two vectors; m0 must be a multiple of that height.
+    int direct_r_narrow, direct_r;
+    void (*direct)(const GemmArgs& g, int64_t m0, int64_t m1);
+};
+
+extern const GemmIsa gemm_sse2;
+extern const GemmIsa gemm_avx2;
+extern const GemmIsa gemm_avx512;
+
+}  // namespace nnfs::kernels::detail
+
+namespace nnfs::kernels::detail {
+
+// Which path sgemm takes: chosen from the shape (Auto), or forced (tests exercise both paths with
+// it; set it only while no sgemm runs).
+enum class GemmPath { Auto, Packed, Direct };
+extern GemmPath gemm_path;
+
+// The dispatched SGEMM (kernels/gemm.cpp): the table's sgemm_fused entry.
+void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epilogue);
+// What sgemm runs on now, e.g. "avx512 14x32" or "ref".
+const char* sgemm_info();
+// The implementation for an instruction set (null for Isa::Reference).
+const GemmIsa* gemm_isa(Isa isa);
+
+}  // namespace nnfs::kernels::detail

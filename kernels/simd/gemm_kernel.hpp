@@ -1,0 +1,500 @@
+// SGEMM the BLIS way, as xsimd templates on an instruction set `Arch` (instantiated only in
+// kernels/isa/gemm_<isa>.cpp, each compiled with its own -m flags).
+//
+//   C (M x N, row-major, row stride ldc) = act(alpha op(A) op(B) + beta C + bias)
+//
+// Packed path, the five loops around the micro-kernel (BLIS names):
+//   jc: NC columns of C / op(B)            B panel  op(B)[pc:pc+kc, jc:jc+nc] packed (in L3)
+//    pc: KC of the inner dimension
+//     ic: MC rows of C / op(A)             A block  op(A)[ic:ic+mc, pc:pc+kc] packed (in L2)
+//      jr: NR columns (macro-kernel)       B micro-panel kc x NR (in L1)
+//       ir: MR rows                        A micro-panel MR x kc (streamed from L2)
+//        micro-kernel: MR x NR tile of C held in registers over kc, then the epilogue
+// Direct path (small problems, narrow C, small op(B)): no cache blocking, no A packing; op(B) copied
+// whole into a row-major buffer, the same micro-kernel reading A in place (row by row, or k-major for
+// op(A) = A^T) over tiles of R rows x 1 or 2 vectors.
+//
+// ODR rule of this file: everything is a template with Arch among its parameters and calls no
+// non-inlined std templates, so each ISA's instantiations have their own symbols and code compiled
+// with -mavx512f can never be picked by the linker for a caller on another instruction set.
+#pragma once
+
+#include <xsimd/xsimd.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <type_traits>
+
+#include "simd/gemm_isa.hpp"
+
+#define NNFS_ALWAYS_INLINE inline __attribute__((always_inline))
+
+namespace nnfs::kernels::simd {
+
+using detail::GemmArgs;
+using detail::GemmBlocking;
+
+// ---------------------------------------------------------------------------------------------
+// Per-thread packing buffer: 64-byte aligned, grown once, reused by every later call (Id: 0 the packed
+// B panel, 1 the packed A block, 2 the direct path's copy of op(B), 3 its copy of a partial A tile).
+template <class Arch, int Id>
+struct Scratch {
+    float* data = nullptr;
+    int64_t capacity = 0;  // floats
+    Scratch() = default;
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    ~Scratch() { std::free(data); }
+    float* get(int64_t n) {
+        if (n > capacity) {
+            std::free(data);
+            capacity = (n + 15) / 16 * 16;
+            data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(capacity) * sizeof(float)));
+        }
+        return data;
+    }
+};
+
+template <class Arch, int Id>
+float* scratch(int64_t n) {
+    static thread_local Scratch<Arch, Id> s;
+    return s.get(n);
+}
+
+template <class Arch>
+NNFS_ALWAYS_INLINE int64_t min_of(int64_t a, int64_t b) {
+    return a < b ? a : b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Epilogue of one tile: x = alpha acc (+ beta C when beta != 0) (+ bias[j]), then act(x).
+struct TileOut {
+    float alpha;
+    float beta;
+    const float* bias;  // at the tile's first column, or null
+};
+
+template <class Arch, Activation Act>
+NNFS_ALWAYS_INLINE xsimd::batch<float, Arch> activate(xsimd::batch<float, Arch> x) {
+    using V = xsimd::batch<float, Arch>;
+    if constexpr (Act == Activation::ReLU) {
+        return xsimd::max(x, V(0.0f));
+    } else if constexpr (Act == Activation::Sigmoid) {
+        return V(1.0f) / (V(1.0f) + xsimd::exp(-x));
+    } else if constexpr (Act == Activation::Tanh) {
+        return xsimd::tanh(x);
+    } else {
+        return x;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The MR x NR micro-kernel, NR = NV vectors. Accumulates over k in registers
+//   acc(i, j) = sum_k a(i, k) b(k, j),  a(i, k) = A[k csa + i],  b(k, j) = Bp[k ldb + j]
+// (a packed A micro-panel has csa = MR, a packed B micro-panel ldb = NR; Bp rows aligned to the
+// vector width), then writes C[i ldc + j] = act(alpha acc + beta C + bias[j]) for the full tile.
+// PrefetchC: touch the C tile before the k loop (the packed path, where C is cold).
+// RowA: A is read in place row by row instead, a(i, k) = A[i csa + k] (csa is then the row stride).
+template <class Arch, int MR, int NV, bool PrefetchC, bool RowA = false>
+struct MicroKernel {
+    using V = xsimd::batch<float, Arch>;
+    static constexpr int W = static_cast<int>(V::size);
+    static constexpr int NR = NV * W;
+
+    template <Activation Act>
+    NNFS_ALWAYS_INLINE static void store(V (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
+        const V va(t.alpha), vb(t.beta);
+        // locals: C stores cannot alias them; x * 1 == x exactly, so alpha 1 skips the multiply
+        const bool has_alpha = t.alpha != 1.0f, has_beta = t.beta != 0.0f, has_bias = t.bias != nullptr;
+        V bias[NV];
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) bias[v] = has_bias ? V::load_unaligned(t.bias + v * W) : V(0.0f);
+#pragma GCC unroll 32
+        for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; ++v) {
+                float* p = C + i * ldc + v * W;
+                V x = has_alpha ? c[i][v] * va : c[i][v];
+                if (has_beta) x = xsimd::fma(vb, V::load_unaligned(p), x);
+                if (has_bias) x += bias[v];
+                activate<Arch, Act>(x).store_unaligned(p);
+            }
+        }
+    }
+
+    static void run(int64_t K, const float* A, int64_t csa, const float* Bp, int64_t ldb, float* C, int64_t ldc,
+                    const TileOut& t, Activation act) {
+        V c[MR][NV];
+#pragma GCC unroll 32
+        for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; ++v) c[i][v] = V(0.0f);
+            if constexpr (PrefetchC) {  // the tile's rows arrive while k runs
+                __builtin_prefetch(C + i * ldc, 1, 3);
+                __builtin_prefetch(C + i * ldc + NR - 1, 1, 3);
+            }
+        }
+        for (int64_t k = 0; k < K; ++k) {
+            V b[NV];
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; ++v) b[v] = V::load_aligned(Bp + v * W);
+#pragma GCC unroll 32
+            for (int i = 0; i < MR; ++i) {
+                const V a(RowA ? A[i * csa] : A[i]);
+#pragma GCC unroll 8
+                for (int v = 0; v < NV; ++v) c[i][v] = xsimd::fma(a, b[v], c[i][v]);
+            }
+            A += RowA ? 1 : csa;
+            Bp += ldb;
+        }
+        switch (act) {
+            case Activation::Identity: store<Activation::Identity>(c, C, ldc, t); break;
+            case Activation::ReLU: store<Activation::ReLU>(c, C, ldc, t); break;
+            case Activation::Sigmoid: store<Activation::Sigmoid>(c, C, ldc, t); break;
+            case Activation::Tanh: store<Activation::Tanh>(c, C, ldc, t); break;
+        }
+    }
+
+    // An m x n tile of C (m <= MR, n <= NR; A and Bp hold MR rows and NR columns, zero-padded or not).
+    // Partial tiles go through an MR x NR buffer, so every element sees exactly the arithmetic of a
+    // full tile.
+    static void tile(int64_t K, const float* A, int64_t csa, const float* Bp, int64_t ldb, float* C, int64_t ldc,
+                     int m, int n, const TileOut& t, Activation act) {
+        if (m == MR && n == NR) {
+            run(K, A, csa, Bp, ldb, C, ldc, t, act);
+            return;
+        }
+        alignas(64) float buf[MR * NR];
+        alignas(64) float bias[NR];
+        if (t.beta != 0.0f) {
+            for (int i = 0; i < MR; ++i)
+                for (int j = 0; j < NR; ++j) buf[i * NR + j] = i < m && j < n ? C[i * ldc + j] : 0.0f;
+        }
+        TileOut tp = t;
+        if (t.bias) {
+            for (int j = 0; j < NR; ++j) bias[j] = j < n ? t.bias[j] : 0.0f;
+            tp.bias = bias;
+        }
+        run(K, A, csa, Bp, ldb, buf, NR, tp, act);
+        for (int i = 0; i < m; ++i)
+            for (int j = 0; j < n; ++j) C[i * ldc + j] = buf[i * NR + j];
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Transposes a block of W x W floats (W = the vector width of Arch): d[c ldd + r] = s[r ld + c] for
+// c < W and r < rows (rows <= W; rows past `rows` read as zero). Each d row is stored as one full
+// vector, in increasing c: with ldd < W a store spills W - ldd values into the next d row, which the
+// caller overwrites afterwards. xsimd 8.1's zip_lo/zip_hi work within 128-bit lanes, so the shuffles
+// are the ISA's own intrinsics (this header is compiled only with the matching -m flags).
+template <class Arch>
+NNFS_ALWAYS_INLINE void transpose_block(const float* s, int64_t ld, float* d, int64_t ldd, int rows) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        __m512 r[16], t[16];
+#pragma GCC unroll 16
+        for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(s + i * ld) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; ++i) {
+            t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+            t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+        }
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; ++i) {
+            const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+            const __m512d c = _mm512_castps_pd(t[4 * i + 2]), e = _mm512_castps_pd(t[4 * i + 3]);
+            r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+            r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+            r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, e));
+            r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, e));
+        }
+        // r[4g + j], 128-bit lane L: rows 4g..4g+3 of column 4L + j.
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            t[j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
+            t[4 + j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xDD);
+            t[8 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
+            t[12 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xDD);
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
+            r[4 + j] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0x88);
+            r[8 + j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xDD);
+            r[12 + j] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0xDD);
+        }
+#pragma GCC unroll 16
+        for (int c = 0; c < 16; ++c) _mm512_storeu_ps(d + c * ldd, r[c]);
+        return;
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+        __m256 r[8], t[8];
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; ++i) r[i] = i < rows ? _mm256_loadu_ps(s + i * ld) : _mm256_setzero_ps();
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; ++i) {
+            t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+            t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+        }
+#pragma GCC unroll 2
+        for (int i = 0; i < 2; ++i) {
+            r[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+            r[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+            r[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+            r[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            _mm256_storeu_ps(d + j * ldd, _mm256_permute2f128_ps(r[j], r[4 + j], 0x20));
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            _mm256_storeu_ps(d + (4 + j) * ldd, _mm256_permute2f128_ps(r[j], r[4 + j], 0x31));
+        }
+        return;
+    }
+#endif
+    if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
+        __m128 r0 = rows > 0 ? _mm_loadu_ps(s) : _mm_setzero_ps();
+        __m128 r1 = rows > 1 ? _mm_loadu_ps(s + ld) : _mm_setzero_ps();
+        __m128 r2 = rows > 2 ? _mm_loadu_ps(s + 2 * ld) : _mm_setzero_ps();
+        __m128 r3 = rows > 3 ? _mm_loadu_ps(s + 3 * ld) : _mm_setzero_ps();
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(d, r0);
+        _mm_storeu_ps(d + ldd, r1);
+        _mm_storeu_ps(d + 2 * ldd, r2);
+        _mm_storeu_ps(d + 3 * ldd, r3);
+    }
+}
+
+// Packs R rows of length kc, k-major: d[k R + r] = s[r ld + k] for r < rows, 0 for rows <= r < R (the
+// transposing case of both packings; rows past `rows` are never read). Row groups of W are transposed
+// last group first, so the spill of a partial group into the next d row is overwritten by the full
+// groups; d needs W floats of slack past R kc.
+template <class Arch, int R>
+void pack_rows(float* d, const float* s, int64_t ld, int64_t kc, int rows) {
+    constexpr int W = static_cast<int>(xsimd::batch<float, Arch>::size);
+    constexpr int G = (R + W - 1) / W;
+    int64_t k = 0;
+    for (; k + W <= kc; k += W)
+#pragma GCC unroll 4
+        for (int g = G - 1; g >= 0; --g) {
+            const int in_group = R - g * W < W ? R - g * W : W;
+            const int valid = rows - g * W < 0 ? 0 : (rows - g * W < in_group ? rows - g * W : in_group);
+            transpose_block<Arch>(s + g * W * ld + k, ld, d + k * R + g * W, R, valid);
+        }
+    for (; k < kc; ++k)
+        for (int r = 0; r < R; ++r) d[k * R + r] = r < rows ? s[r * ld + k] : 0.0f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing. op(A)[i0:i0+mc, p0:p0+kc] into micro-panels of MR rows: element (r MR + i, k) at
+// dst[r MR kc + k MR + i]; rows past mc are zero. Absorbs ta.
+template <class Arch, int MR>
+void pack_a(float* dst, const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc) {
+    for (int64_t r = 0; r < mc; r += MR) {
+        const int m = static_cast<int>(min_of<Arch>(MR, mc - r));
+        float* d = dst + r * kc;
+        if (g.ta == Trans::No) {  // a(i, k) = A[i lda + k]: gather MR rows
+            const float* s = g.A + (i0 + r) * g.lda + p0;
+            pack_rows<Arch, MR>(d, s, g.lda, kc, m);
+        } else {  // a(i, k) = A[k lda + i]: rows of A are already k-major
+            const float* s = g.A + p0 * g.lda + i0 + r;
+            if (m == MR) {
+                // Whole vectors: each row copies ceil(MR / W) W floats (the spill past MR is overwritten by
+                // the next row, or lands in the buffer's slack), reading past the MR values only where A
+                // has storage: anywhere but its last row, unless that row has W C floats left.
+                using V = xsimd::batch<float, Arch>;
+                constexpr int W = static_cast<int>(V::size), WC = (MR + W - 1) / W * W;
+                const bool last_row_ok = i0 + r + WC <= g.M;
+                for (int64_t k = 0; k < kc; ++k) {
+                    if (p0 + k + 1 < g.K || last_row_ok) {
+#pragma GCC unroll 4
+                        for (int c = 0; c < MR; c += W) V::load_unaligned(s + k * g.lda + c).store_unaligned(d + k * MR + c);
+                    } else {
+                        for (int i = 0; i < MR; ++i) d[k * MR + i] = s[k * g.lda + i];
+                    }
+                }
+            } else {
+                for (int64_t k = 0; k < kc; ++k)
+                    for (int i = 0; i < MR; ++i) d[k * MR + i] = i < m ? s[k * g.lda + i] : 0.0f;
+            }
+        }
+    }
+}
+
+// op(B)[p0:p0+kc, j0:j0+nc] into micro-panels of NR columns: element (k, q NR + j) at
+// dst[q NR kc + k NR + j]; columns past nc are zero. Absorbs tb.
+template <class Arch, int NR>
+void pack_b(float* dst, const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc) {
+    for (int64_t q = 0; q < nc; q += NR) {
+        const int n = static_cast<int>(min_of<Arch>(NR, nc - q));
+        float* d = dst + q * kc;
+        if (g.tb == Trans::No) {  // b(k, j) = B[k ldb + j]: copy rows
+            const float* s = g.B + p0 * g.ldb + j0 + q;
+            if (n == NR) {
+                for (int64_t k = 0; k < kc; ++k)
+#pragma GCC unroll 64
+                    for (int j = 0; j < NR; ++j) d[k * NR + j] = s[k * g.ldb + j];
+            } else {
+                for (int64_t k = 0; k < kc; ++k)
+                    for (int j = 0; j < NR; ++j) d[k * NR + j] = j < n ? s[k * g.ldb + j] : 0.0f;
+            }
+        } else {  // b(k, j) = B[j ldb + k]: gather NR rows
+            const float* s = g.B + (j0 + q) * g.ldb + p0;
+            pack_rows<Arch, NR>(d, s, g.ldb, kc, n);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packed path over C[m0:m1, n0:n1] (m0 a multiple of MR, n0 of NR). Over the pc loop, the first KC
+// block applies beta, later ones add into C, the last one applies bias and activation.
+template <class Arch, int MR, int NV>
+void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmBlocking& bl) {
+    using UK = MicroKernel<Arch, MR, NV, true>;
+    constexpr int NR = UK::NR;
+    // K is cut into equal blocks of at most bl.kc (784 = 3 x 262, not 384 + 384 + 16: a short last block
+    // would pay a whole pass over C for a few k). Depends on K only, so threads see the same blocks.
+    const int64_t kc_cap = bl.kc > 0 ? bl.kc : 256;
+    const int64_t KC = (g.K + (g.K + kc_cap - 1) / kc_cap - 1) / ((g.K + kc_cap - 1) / kc_cap);
+    const int64_t MC = bl.mc >= MR ? bl.mc / MR * MR : MR;
+    const int64_t NC = bl.nc >= NR ? bl.nc / NR * NR : NR;
+    const int64_t kc_max = min_of<Arch>(KC, g.K);
+    float* Bp = scratch<Arch, 0>(kc_max * min_of<Arch>(NC, (n1 - n0 + NR - 1) / NR * NR) + 64);
+    float* Ap = scratch<Arch, 1>(kc_max * min_of<Arch>(MC, (m1 - m0 + MR - 1) / MR * MR) + 64);  // + slack
+
+    for (int64_t jc = n0; jc < n1; jc += NC) {
+        const int64_t nc = min_of<Arch>(NC, n1 - jc);
+        for (int64_t pc = 0; pc < g.K; pc += KC) {
+            const int64_t kc = min_of<Arch>(KC, g.K - pc);
+            pack_b<Arch, NR>(Bp, g, pc, kc, jc, nc);
+            const bool last = pc + kc == g.K;
+            const TileOut t{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.ep.bias : nullptr};
+            const Activation act = last ? g.ep.act : Activation::Identity;
+            for (int64_t ic = m0; ic < m1; ic += MC) {
+                const int64_t mc = min_of<Arch>(MC, m1 - ic);
+                pack_a<Arch, MR>(Ap, g, ic, mc, pc, kc);
+                // macro-kernel: the packed block times the packed panel
+                for (int64_t jr = 0; jr < nc; jr += NR) {
+                    const int n = static_cast<int>(min_of<Arch>(NR, nc - jr));
+                    TileOut tj = t;
+                    if (t.bias) tj.bias = t.bias + jc + jr;
+                    for (int64_t ir = 0; ir < mc; ir += MR) {
+                        const int m = static_cast<int>(min_of<Arch>(MR, mc - ir));
+                        UK::tile(kc, Ap + ir * kc, MR, Bp + jr * kc, NR, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc, m,
+                                 n, tj, act);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// v[l] = s[index[l]]: the hardware gather where there is one (xsimd 8.1 emulates it lane by lane).
+template <class Arch>
+NNFS_ALWAYS_INLINE xsimd::batch<float, Arch> gather(const float* s, xsimd::batch<int32_t, Arch> index) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) return _mm512_i32gather_ps(index, s, 4);
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) return _mm256_i32gather_ps(s, index, 4);
+#endif
+    return xsimd::batch<float, Arch>::gather(s, index);
+}
+
+// The direct path's copy of op(B): d[k ld + j] = b(k, j) for j < N, row-major K x ld (ld a multiple
+// of W); values past N are unspecified (they only reach discarded columns). Every d row is written
+// with vector stores (scalar stores would stall the micro-kernel's vector loads on store forwarding):
+// full vectors of contiguous rows are loaded, the rest gathered.
+template <class Arch>
+void copy_b(float* d, int64_t ld, const GemmArgs& g) {
+    using V = xsimd::batch<float, Arch>;
+    using I = xsimd::batch<int32_t, Arch>;
+    constexpr int W = static_cast<int>(V::size);
+    const int64_t stride = g.tb == Trans::No ? 1 : g.ldb;  // between b(k, j) and b(k, j + 1)
+    if (stride > (int64_t{1} << 31) / (W + 1)) {             // int32 gather offsets would overflow
+        for (int64_t k = 0; k < g.K; ++k)
+            for (int64_t j = 0; j < g.N; ++j) d[k * ld + j] = g.B[g.tb == Trans::No ? k * g.ldb + j : j * g.ldb + k];
+        return;
+    }
+    alignas(64) int32_t full[W], tail[W];
+    const int64_t n_tail = g.N % W;
+    for (int l = 0; l < W; ++l) {
+        full[l] = static_cast<int32_t>(l * stride);
+        tail[l] = static_cast<int32_t>((l < n_tail ? l : 0) * stride);
+    }
+    const I full_idx = I::load_aligned(full), tail_idx = I::load_aligned(tail);
+    int64_t k0 = 0;
+    if (g.tb == Trans::Yes) {  // whole W x W blocks by register transposes, the k tail by gathers
+        for (; k0 + W <= g.K; k0 += W)
+            for (int64_t j = 0; j < g.N; j += W)
+                transpose_block<Arch>(g.B + j * g.ldb + k0, g.ldb, d + k0 * ld + j, ld,
+                                      static_cast<int>(min_of<Arch>(W, g.N - j)));
+    }
+    for (int64_t k = k0; k < g.K; ++k) {
+        for (int64_t j = 0; j < g.N; j += W) {
+            const float* s = g.tb == Trans::No ? g.B + k * g.ldb + j : g.B + j * g.ldb + k;
+            if (stride == 1 && g.N - j >= W)
+                V::load_unaligned(s).store_aligned(d + k * ld + j);
+            else
+                gather<Arch>(s, g.N - j < W ? tail_idx : full_idx).store_aligned(d + k * ld + j);
+        }
+    }
+}
+
+// Direct path over the whole C, tiles of R x NV vectors: op(B) copied into a K x Np row-major buffer
+// (Np = N rounded up to the tile width); A read in place for full tiles (row by row when op(A) = A,
+// a(i, k) = A[i lda + k]; k-major when op(A) = A^T, a(i, k) = A[k lda + i]); the last, partial tile's
+// rows are copied k-major, zero-padded, into a small buffer (no reads past the end of A).
+template <class Arch, int R, int NV>
+void gemm_direct_tiles(const GemmArgs& g, int64_t m0, int64_t m1) {
+    using UK = MicroKernel<Arch, R, NV, false>;
+    constexpr int NR = UK::NR;
+    const int64_t Np = (g.N + NR - 1) / NR * NR;
+    float* Bd = scratch<Arch, 2>(g.K * Np);
+    copy_b<Arch>(Bd, Np, g);
+    using UKR = MicroKernel<Arch, R, NV, false, true>;
+    float* Ad = scratch<Arch, 3>(g.K * R);
+    for (int64_t i = m0; i < m1; i += R) {
+        const int m = static_cast<int>(min_of<Arch>(R, m1 - i));
+        const float* a = g.A + i;  // op(A) = A^T: a(i, k) = A[k lda + i]
+        int64_t csa = g.lda;
+        if (g.ta == Trans::No && m == R) {  // rows of A in place
+            for (int64_t j = 0; j < g.N; j += NR) {
+                const int n = static_cast<int>(min_of<Arch>(NR, g.N - j));
+                const TileOut t{g.alpha, g.beta, g.ep.bias ? g.ep.bias + j : nullptr};
+                UKR::tile(g.K, g.A + i * g.lda, g.lda, Bd + j, Np, g.C + i * g.ldc + j, g.ldc, m, n, t, g.ep.act);
+            }
+            continue;
+        }
+        if (m < R) {
+            const int64_t rs = g.ta == Trans::No ? g.lda : 1, cs = g.ta == Trans::No ? 1 : g.lda;
+            const float* s = g.A + i * rs;
+            for (int64_t k = 0; k < g.K; ++k)
+#pragma GCC unroll 16
+                for (int r = 0; r < R; ++r) Ad[k * R + r] = r < m ? s[r * rs + k * cs] : 0.0f;
+            a = Ad;
+            csa = R;
+        }
+        for (int64_t j = 0; j < g.N; j += NR) {
+            const int n = static_cast<int>(min_of<Arch>(NR, g.N - j));
+            const TileOut t{g.alpha, g.beta, g.ep.bias ? g.ep.bias + j : nullptr};
+            UK::tile(g.K, a, csa, Bd + j, Np, g.C + i * g.ldc + j, g.ldc, m, n, t, g.ep.act);
+        }
+    }
+}
+
+// Narrow C (N within one vector) takes R1 x 1-vector tiles, wider C R2 x 2-vector tiles.
+template <class Arch, int R1, int R2>
+void gemm_direct(const GemmArgs& g, int64_t m0, int64_t m1) {
+    if (g.N <= static_cast<int64_t>(xsimd::batch<float, Arch>::size))
+        gemm_direct_tiles<Arch, R1, 1>(g, m0, m1);
+    else
+        gemm_direct_tiles<Arch, R2, 2>(g, m0, m1);
+}
+
+}  // namespace nnfs::kernels::simd

@@ -1,0 +1,379 @@
+// SGEMM: every instruction-set path (forced through nnfs::kernels::set_max_isa) against the scalar
+// reference (double accumulation): four transpositions, alpha and beta (beta 0 over NaN), leading
+// dimensions wider than the matrices, sizes around the register tile and the cache blocks, primes,
+// fused epilogues, and bitwise-identical results for 1 and 2 threads.
+//
+// Block edges are exercised twice: with the shipped blocking at a few large shapes, and with the
+// blocking shrunk (kc 16, mc 2 MR, nc 2 NR) so that block +- 1 shapes stay small and the suite fast.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "nnfs/kernels.hpp"
+#include "nnfs/runtime.hpp"
+#include "simd/gemm_isa.hpp"
+
+namespace k = nnfs::kernels;
+using k::Activation;
+using k::Isa;
+using k::Trans;
+
+namespace {
+
+const char* act_name(Activation a) {
+    switch (a) {
+        case Activation::ReLU: return "relu";
+        case Activation::Sigmoid: return "sigmoid";
+        case Activation::Tanh: return "tanh";
+        case Activation::Identity: break;
+    }
+    return "identity";
+}
+
+// The instruction sets this CPU can run, best last.
+std::vector<Isa> runnable_isas() {
+    std::vector<Isa> out;
+    for (Isa isa : {Isa::SSE2, Isa::AVX2, Isa::AVX512})
+        if (static_cast<int>(isa) <= static_cast<int>(k::supported_isa())) out.push_back(isa);
+    return out;
+}
+
+// Restores the ISA cap, thread count and blocking the test changed.
+struct Restore {
+    Isa isa = k::current_isa();
+    int threads = k::get_num_threads();
+    k::detail::GemmPath path = k::detail::gemm_path;
+    std::vector<std::pair<k::detail::GemmBlocking*, k::detail::GemmBlocking>> blockings;
+    void save(k::detail::GemmBlocking* b) { blockings.emplace_back(b, *b); }
+    ~Restore() {
+        k::set_max_isa(isa);
+        k::set_num_threads(threads);
+        for (auto& [p, v] : blockings) *p = v;
+        k::detail::gemm_path = path;
+    }
+};
+
+struct Case {
+    Trans ta = Trans::No, tb = Trans::No;
+    int64_t M = 1, N = 1, K = 1;
+    float alpha = 1.0f, beta = 0.0f;
+    int64_t pad_a = 0, pad_b = 0, pad_c = 0;  // leading dimension minus width
+    bool bias = false;
+    Activation act = Activation::Identity;
+
+    std::string str() const {
+        std::ostringstream s;
+        s << k::isa_name(k::current_isa()) << " " << (ta == Trans::Yes ? "T" : "N") << (tb == Trans::Yes ? "T" : "N")
+          << " M" << M << " N" << N << " K" << K << " alpha " << alpha << " beta " << beta << " pads " << pad_a << ","
+          << pad_b << "," << pad_c << (bias ? " bias " : " ") << act_name(act);
+        return s.str();
+    }
+};
+
+struct Operands {
+    std::vector<float> A, B, C0, bias;
+    int64_t lda, ldb, ldc;
+};
+
+Operands make_operands(const Case& c, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    Operands o;
+    const int64_t a_rows = c.ta == Trans::No ? c.M : c.K, a_cols = c.ta == Trans::No ? c.K : c.M;
+    const int64_t b_rows = c.tb == Trans::No ? c.K : c.N, b_cols = c.tb == Trans::No ? c.N : c.K;
+    o.lda = a_cols + c.pad_a;
+    o.ldb = b_cols + c.pad_b;
+    o.ldc = c.N + c.pad_c;
+    o.A.resize(static_cast<size_t>(a_rows * o.lda));
+    o.B.resize(static_cast<size_t>(b_rows * o.ldb));
+    o.C0.resize(static_cast<size_t>(c.M * o.ldc));
+    o.bias.resize(static_cast<size_t>(c.N));
+    for (float& v : o.A) v = u(rng);
+    for (float& v : o.B) v = u(rng);
+    for (float& v : o.bias) v = u(rng);
+    // beta == 0: C must not be read, so it holds NaN (a read would poison the result).
+    for (float& v : o.C0) v = c.beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : u(rng);
+    return o;
+}
+
+// Runs the dispatched kernel and the reference; checks every element within
+//   |c - ref| <= 2 (K + 4) eps (|alpha| sum_k |a b| + |beta c| + |bias|) + 4e-6 |ref| + 1e-30
+// (float accumulation vs double; activations are 1-Lipschitz, plus their own approximation error).
+// Padding columns of C must be untouched. Returns the dispatched result.
+std::vector<float> check_case(const Case& c, uint32_t seed = 1) {
+    const Operands o = make_operands(c, seed);
+    const k::Epilogue ep{c.bias ? o.bias.data() : nullptr, c.act};
+    std::vector<float> got = o.C0, want = o.C0;
+    k::sgemm_fused(c.ta, c.tb, c.M, c.N, c.K, c.alpha, o.A.data(), o.lda, o.B.data(), o.ldb, c.beta, got.data(), o.ldc,
+                   ep);
+    k::ref::sgemm_fused(c.ta, c.tb, c.M, c.N, c.K, c.alpha, o.A.data(), o.lda, o.B.data(), o.ldb, c.beta,
+                        want.data(), o.ldc, ep);
+    // Magnitudes: the reference on |A|, |B|, |C|, |bias| without activation.
+    auto absv = [](std::vector<float> v) {
+        for (float& x : v) x = std::isnan(x) ? 0.0f : std::abs(x);
+        return v;
+    };
+    const std::vector<float> Aa = absv(o.A), Ba = absv(o.B), bias_a = absv(o.bias);
+    std::vector<float> mag = absv(o.C0);
+    k::ref::sgemm_fused(c.ta, c.tb, c.M, c.N, c.K, std::abs(c.alpha), Aa.data(), o.lda, Ba.data(), o.ldb,
+                        std::abs(c.beta), mag.data(), o.ldc, k::Epilogue{c.bias ? bias_a.data() : nullptr});
+    const double eps = std::numeric_limits<float>::epsilon();
+    int bad = 0;
+    for (int64_t i = 0; i < c.M; ++i) {
+        for (int64_t j = 0; j < o.ldc; ++j) {
+            const size_t at = static_cast<size_t>(i * o.ldc + j);
+            const double g = got[at], w = want[at];
+            if (j >= c.N) {  // padding: untouched (bitwise, NaN included)
+                if (std::memcmp(&got[at], &o.C0[at], sizeof(float)) != 0 && bad++ < 3)
+                    FAIL_CHECK(c.str() << ": padding C[" << i << "][" << j << "] was written");
+                continue;
+            }
+            const double tol = 2.0 * static_cast<double>(c.K + 4) * eps * mag[at] + 4e-6 * std::abs(w) + 1e-30;
+            if (!(std::abs(g - w) <= tol) && bad++ < 3)
+                FAIL_CHECK(c.str() << ": C[" << i << "][" << j << "] = " << g << ", expected " << w << " (tol " << tol
+                                   << ")");
+        }
+    }
+    return got;
+}
+
+// Sizes around a tile or block t: 1, 2, t - 1, t, t + 1, 2t - 1, 2t + 1, 3t - 1, 3t, 3t + 1 (deduplicated, positive).
+std::vector<int64_t> around(int64_t t) {
+    std::vector<int64_t> out;
+    for (int64_t v : {int64_t{1}, int64_t{2}, t - 1, t, t + 1, 2 * t - 1, 2 * t + 1, 3 * t - 1, 3 * t, 3 * t + 1}) {
+        bool seen = v < 1;
+        for (int64_t w : out) seen = seen || w == v;
+        if (!seen) out.push_back(v);
+    }
+    return out;
+}
+
+constexpr Trans kTrans[2] = {Trans::No, Trans::Yes};
+
+}  // namespace
+
+TEST_CASE("isa selection: cap, names and kernel_info") {
+    Restore restore;
+    CHECK(static_cast<int>(k::supported_isa()) >= static_cast<int>(Isa::SSE2));  // any x86-64
+    for (Isa isa : runnable_isas()) {
+        CHECK(k::set_max_isa(isa) == isa);
+        CHECK(k::current_isa() == isa);
+        const std::string info = nnfs::kernel_info();
+        CHECK_MESSAGE(info.find(std::string("sgemm: ") + k::isa_name(isa) + " ") != std::string::npos, info);
+    }
+    CHECK(k::set_max_isa(Isa::Reference) == Isa::Reference);
+    CHECK(std::string(nnfs::kernel_info()).find("sgemm: ref") != std::string::npos);
+    CHECK(k::set_max_isa(Isa::AVX512) == k::supported_isa());
+    MESSAGE("supported: " << std::string(k::isa_name(k::supported_isa())) << "; " << nnfs::kernel_info());
+}
+
+// Runs the size sweep with every problem forced onto one path.
+static void size_sweep(k::detail::GemmPath path) {
+    Restore restore;
+    k::detail::gemm_path = path;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        k::detail::GemmBlocking* bl = k::detail::gemm_isa(isa)->blocking;
+        restore.save(bl);
+        const int64_t mr = k::detail::gemm_isa(isa)->mr, nr = k::detail::gemm_isa(isa)->nr;
+        *bl = {16, 2 * mr, 2 * nr};
+        std::vector<int64_t> ms = around(mr), ns = around(nr), ks = around(16);
+        for (int64_t v : around(2 * mr)) ms.push_back(v);   // mc +- 1
+        if (path == k::detail::GemmPath::Direct)              // the direct path's tile heights
+            for (int64_t r : {k::detail::gemm_isa(isa)->direct_r, k::detail::gemm_isa(isa)->direct_r_narrow})
+                for (int64_t v : around(r)) ms.push_back(v);
+        for (int64_t v : around(2 * nr)) ns.push_back(v);   // nc +- 1
+        uint32_t n = 0;
+        for (Trans ta : kTrans)
+            for (Trans tb : kTrans)
+                for (int64_t M : ms)
+                    for (int64_t N : ns) {
+                        ++n;
+                        Case c;
+                        c.ta = ta;
+                        c.tb = tb;
+                        c.M = M;
+                        c.N = N;
+                        c.K = ks[(n * 7) % ks.size()];
+                        c.alpha = n % 3 == 0 ? 1.0f : -0.75f;
+                        c.beta = n % 4 == 0 ? 0.0f : (n % 4 == 1 ? 1.0f : 0.5f);
+                        c.pad_a = n % 5 == 0 ? 3 : 0;
+                        c.pad_b = n % 3 == 0 ? 5 : 0;
+                        c.pad_c = n % 2 == 0 ? 1 : 0;
+                        check_case(c, n);
+                    }
+        // Narrow C (N within one vector) has its own tile: M around it.
+        const int64_t mrn = k::detail::gemm_isa(isa)->mr_narrow, nrn = k::detail::gemm_isa(isa)->nr_narrow;
+        for (Trans ta : kTrans)
+            for (Trans tb : kTrans)
+                for (int64_t M : around(mrn))
+                    for (int64_t N : {int64_t{1}, nrn - 1, nrn}) {
+                        ++n;
+                        Case c;
+                        c.ta = ta;
+                        c.tb = tb;
+                        c.M = M;
+                        c.N = N;
+                        c.K = ks[(n * 5) % ks.size()];
+                        c.beta = n % 3 == 0 ? 0.0f : 2.0f;
+                        c.pad_c = n % 2 == 0 ? 3 : 0;
+                        c.bias = n % 2 == 1;
+                        check_case(c, n);
+                    }
+        // K sweeps through the kc block and its multiples at a few M x N.
+        for (Trans ta : kTrans)
+            for (Trans tb : kTrans)
+                for (int64_t K : ks) {
+                    ++n;
+                    Case c;
+                    c.ta = ta;
+                    c.tb = tb;
+                    c.M = mr + 1;
+                    c.N = 2 * nr - 1;
+                    c.K = K;
+                    c.beta = n % 2 ? 0.0f : -1.0f;
+                    check_case(c, n);
+                }
+    }
+}
+
+TEST_CASE("sgemm packed path: sizes around the register tiles and small cache blocks, every ISA and transposition") {
+    size_sweep(k::detail::GemmPath::Packed);
+}
+
+TEST_CASE("sgemm direct path: the same sizes") { size_sweep(k::detail::GemmPath::Direct); }
+
+TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both paths") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        for (auto path : {k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
+            k::set_max_isa(isa);
+            k::detail::gemm_path = path;
+            const k::detail::GemmIsa* gi = k::detail::gemm_isa(isa);
+            const int64_t kc = gi->blocking->kc, mc = gi->blocking->mc, nc = gi->blocking->nc;
+            struct Shape {
+                int64_t M, N, K;
+            };
+            const Shape shapes[] = {
+                {mc + 1, 33, kc + 1}, {mc - 1, 17, kc - 1}, {mc, 2 * gi->nr + 1, 2 * kc + 1},
+                {5, nc + 1, 7},       {3, nc - 1, 19},      {997, 13, 331},
+                {101, 509, 257},      {7, 983, 149},        {211, 3, 769},
+                {31, 61, 1009},
+            };
+            uint32_t n = 0;
+            for (const Shape& s : shapes) {
+                ++n;
+                Case c;
+                c.ta = kTrans[n % 2];
+                c.tb = kTrans[(n / 2) % 2];
+                c.M = s.M;
+                c.N = s.N;
+                c.K = s.K;
+                c.alpha = 1.5f;
+                c.beta = n % 2 ? 0.0f : 0.25f;
+                c.pad_a = n % 3;
+                c.pad_c = 2;
+                check_case(c, n);
+            }
+        }
+    }
+}
+
+TEST_CASE("sgemm_fused: bias and activation epilogues on the direct and packed paths") {
+    Restore restore;
+    const Activation acts[] = {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh};
+    struct Shape {
+        int64_t M, N, K;
+    };
+    // Every shape on both paths; 45x70x600 puts the packed path's epilogue on the last of several kc blocks.
+    const Shape shapes[] = {{32, 16, 4}, {17, 5, 3}, {64, 128, 100}, {45, 70, 600}};
+    for (Isa isa : runnable_isas()) {
+        for (auto path : {k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
+            k::set_max_isa(isa);
+            k::detail::gemm_path = path;
+            uint32_t n = 0;
+            for (const Shape& s : shapes)
+                for (Activation act : acts)
+                    for (bool bias : {false, true}) {
+                        ++n;
+                        Case c;
+                        c.ta = kTrans[n % 2];
+                        c.tb = kTrans[(n / 2) % 2];
+                        c.M = s.M;
+                        c.N = s.N;
+                        c.K = s.K;
+                        c.alpha = 2.0f;  // pushes Sigmoid and Tanh into their tails
+                        c.beta = n % 3 == 0 ? 0.5f : 0.0f;
+                        c.bias = bias;
+                        c.act = act;
+                        check_case(c, n);
+                    }
+        }
+    }
+}
+
+TEST_CASE("sgemm: K = 0 gives act(beta C + bias); empty M or N writes nothing") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        Case c;
+        c.M = 3;
+        c.N = 5;
+        c.K = 0;
+        c.beta = 0.5f;
+        c.bias = true;
+        c.act = Activation::ReLU;
+        check_case(c);
+        c.beta = 0.0f;
+        check_case(c);
+        float C = 7.0f;
+        const float A = 1.0f, B = 1.0f;
+        k::sgemm(Trans::No, Trans::No, 0, 1, 1, 1.0f, &A, 1, &B, 1, 0.0f, &C, 1);
+        k::sgemm(Trans::No, Trans::No, 1, 0, 1, 1.0f, &A, 1, &B, 1, 0.0f, &C, 1);
+        CHECK(C == 7.0f);
+    }
+}
+
+TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
+    Restore restore;
+    struct Shape {
+        Trans ta, tb;
+        int64_t M, N, K;
+    };
+    const Shape shapes[] = {
+        {Trans::No, Trans::Yes, 64, 128, 784},  {Trans::No, Trans::No, 256, 784, 256 / 4},
+        {Trans::Yes, Trans::No, 300, 200, 100}, {Trans::Yes, Trans::Yes, 37, 1000, 97},
+        {Trans::No, Trans::No, 1001, 19, 300},  {Trans::No, Trans::Yes, 512, 10, 600},
+    };
+    for (Isa isa : runnable_isas()) {
+        for (auto path : {k::detail::GemmPath::Auto, k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
+            k::set_max_isa(isa);
+            k::detail::gemm_path = path;
+            uint32_t n = 0;
+            for (const Shape& s : shapes) {
+                ++n;
+                Case c;
+                c.ta = s.ta;
+                c.tb = s.tb;
+                c.M = s.M;
+                c.N = s.N;
+                c.K = s.K;
+                c.beta = n % 2 ? 0.0f : 0.5f;
+                c.bias = n % 2 == 0;
+                c.act = n % 2 ? Activation::Identity : Activation::Tanh;
+                nnfs::set_num_threads(1);
+                const std::vector<float> one = check_case(c, n);
+                nnfs::set_num_threads(2);
+                const std::vector<float> two = check_case(c, n);
+                CHECK_MESSAGE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0, c.str());
+            }
+        }
+    }
+}
