@@ -31,6 +31,7 @@ public:
     void step() override;
     float lr() const override { return options_.lr; }
     void set_lr(float lr) override;
+    StateRefs state_refs() override;
     const AdamOptions& options() const { return options_; }
     int64_t step_count() const { return step_; }
     std::vector<Tensor>& exp_avg() { return m_; }

@@ -19,6 +19,10 @@ public:
     const Tensor& backward(const Tensor& grad_output) override;
     std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
     std::string name() const override;
+    Shape output_shape(const Shape& input) const override;
+    // 2 batch in out multiply-adds forward; twice that backward (dx and dW).
+    double forward_flops(const Shape& input) const override;
+    double backward_flops(const Shape& input) const override { return 2.0 * forward_flops(input); }
 
     Parameter& weight() { return weight_; }
     const Parameter& weight() const { return weight_; }

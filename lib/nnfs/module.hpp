@@ -66,6 +66,14 @@ public:
     // Clears the grad of every parameter.
     void zero_grad();
 
+    // Shape of the output for an input of shape `input` (the identity unless the module says otherwise).
+    virtual Shape output_shape(const Shape& input) const { return input; }
+    // Floating-point operations of one forward / backward call on `input`, 0 when not counted (profiler).
+    virtual double forward_flops(const Shape& /*input*/) const { return 0.0; }
+    virtual double backward_flops(const Shape& /*input*/) const { return 0.0; }
+    // Number of trainable values.
+    int64_t parameter_count() const;
+
 protected:
     bool training_ = true;
 };

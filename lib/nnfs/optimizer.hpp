@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "nnfs/module.hpp"
+#include "nnfs/state_dict.hpp"
 
 namespace nnfs {
 
@@ -19,6 +20,9 @@ public:
     const std::vector<Parameter*>& parameters() const { return params_; }
     virtual float lr() const = 0;
     virtual void set_lr(float lr) = 0;
+    const char* name() const { return name_; }
+    // The optimizer's state (moments, momentum buffers, step count) keyed by parameter name, for checkpoints.
+    virtual StateRefs state_refs() = 0;
 
 protected:
     // nnfs::Error on a null or repeated parameter.

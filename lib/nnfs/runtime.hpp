@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "nnfs/tensor.hpp"
+
 namespace nnfs {
 
 // Seeds the library's generator: weight initialisation and dropout masks are reproducible from it.
@@ -13,6 +15,13 @@ void manual_seed(uint64_t seed);
 // bitwise identical for every thread count. n < 1 is an nnfs::Error.
 void set_num_threads(int n);
 int get_num_threads();
+
+// Anomaly detection (off by default; on at start when the environment sets NNFS_DETECT_ANOMALY=1):
+// Sequential checks every layer's output, its input gradient and its parameters' gradients, and the
+// losses their values and gradients, for NaN and Inf, and raises nnfs::Error naming the first layer and
+// phase that produced one. Costs a pass over every tensor; off, a branch per call.
+void set_detect_anomaly(bool on);
+bool detect_anomaly();
 
 // The implementations the kernel dispatcher chose, e.g. "sgemm: ref; elementwise: ref".
 std::string kernel_info();
@@ -25,6 +34,11 @@ struct RandomStream {
 };
 // Reserves enough blocks for n values and advances the generator past them (thread-safe).
 RandomStream reserve_random(int64_t n);
+// The generator's position, and setting it back (checkpoints).
+RandomStream generator_state();
+void set_generator_state(RandomStream state);
+// nnfs::Error "anomaly: <what> has NaN at element [i, j] of <shape>" when t holds a NaN or an Inf.
+void check_finite(const Tensor& t, const std::string& what);
 }  // namespace detail
 
 }  // namespace nnfs

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "nnfs/module.hpp"
+#include "nnfs/profiler.hpp"
 
 namespace nnfs {
 
@@ -29,6 +30,12 @@ public:
     std::vector<Buffer*> buffers() override;
     void train(bool on = true) override;
     std::string name() const override;
+    Shape output_shape(const Shape& input) const override;
+
+    // Times every layer's forward and backward into `profiler` (nullptr: off, the default).
+    void set_profiler(Profiler* profiler) { profiler_ = profiler; }
+    // A table of the layers with their output shapes for an input of shape `input`, and parameter counts.
+    std::string summary(const Shape& input) const;
 
     size_t size() const { return modules_.size(); }
     bool empty() const { return modules_.empty(); }
@@ -37,6 +44,8 @@ public:
 
 private:
     std::vector<std::unique_ptr<Module>> modules_;
+    Profiler* profiler_ = nullptr;
+    std::vector<Shape> input_shapes_;  // per layer, for the profiler's backward FLOP counts
     Tensor identity_output_, identity_grad_;  // used only when empty
 };
 

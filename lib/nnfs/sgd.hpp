@@ -22,6 +22,7 @@ public:
     const SGDOptions& options() const { return options_; }
     float lr() const override { return options_.lr; }
     void set_lr(float lr) override;
+    StateRefs state_refs() override;
     // Momentum buffers, one per parameter (empty when momentum == 0).
     std::vector<Tensor>& velocity() { return velocity_; }
 

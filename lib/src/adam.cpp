@@ -20,6 +20,16 @@ void AdamFamily::set_lr(float lr) {
     options_.lr = lr;
 }
 
+StateRefs AdamFamily::state_refs() {
+    StateRefs refs;
+    for (size_t i = 0; i < params_.size(); ++i) {
+        refs.tensors.emplace_back("exp_avg." + params_[i]->name, &m_[i]);
+        refs.tensors.emplace_back("exp_avg_sq." + params_[i]->name, &v_[i]);
+    }
+    refs.integers.emplace_back("step", &step_);
+    return refs;
+}
+
 void AdamFamily::step() {
     check_gradients();
     ++step_;

@@ -51,6 +51,15 @@ Linear::Linear(int64_t in_features, int64_t out_features, Init init)
 
 std::string Linear::name() const { return "Linear(" + std::to_string(in_) + " -> " + std::to_string(out_) + ")"; }
 
+Shape Linear::output_shape(const Shape& input) const {
+    if (input.dim() != 2 || input[1] != in_) fail(name(), ": input ", input, ", expected [*, ", in_, "]");
+    return {input[0], out_};
+}
+
+double Linear::forward_flops(const Shape& input) const {
+    return input.dim() == 2 ? 2.0 * static_cast<double>(input[0]) * static_cast<double>(in_ * out_) : 0.0;
+}
+
 const Tensor& Linear::forward(const Tensor& input) {
     detail::check_2d_input(*this, input, in_);
     const int64_t batch = input.size(0);

@@ -1,10 +1,20 @@
 #include "nnfs/losses.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "nnfs/kernels.hpp"
+#include "nnfs/runtime.hpp"
 
 namespace nnfs {
+
+namespace {
+// The loss value, checked for NaN and Inf when anomaly detection is on.
+float checked(const char* loss, float value) {
+    if (detect_anomaly() && !std::isfinite(value)) fail("anomaly: ", loss, " forward produced ", value);
+    return value;
+}
+}  // namespace
 
 float ElementwiseLoss::forward(const Tensor& prediction, const Tensor& target) {
     has_forward_ = false;  // a failed forward leaves nothing for backward
@@ -16,7 +26,7 @@ float ElementwiseLoss::forward(const Tensor& prediction, const Tensor& target) {
     prediction_ = prediction;
     target_ = target;
     has_forward_ = true;
-    return forward_(prediction.data(), target.data(), prediction.numel());
+    return checked(name_, forward_(prediction.data(), target.data(), prediction.numel()));
 }
 
 const Tensor& ElementwiseLoss::backward() {
@@ -24,6 +34,7 @@ const Tensor& ElementwiseLoss::backward() {
     grad_.resize(prediction_.shape());
     const int64_t n = prediction_.numel();
     backward_(grad_.data(), prediction_.data(), target_.data(), n, 1.0f / static_cast<float>(n));
+    if (detect_anomaly()) detail::check_finite(grad_, std::string(name_) + " gradient");
     return grad_;
 }
 
@@ -67,7 +78,7 @@ float CrossEntropyLoss::forward(const Tensor& logits, std::span<const int32_t> t
     index_.assign(target.begin(), target.end());
     index_target_ = true;
     has_forward_ = true;
-    return kernels::cross_entropy_forward(prob_.data(), logits.data(), index_.data(), rows, classes);
+    return checked("CrossEntropyLoss", kernels::cross_entropy_forward(prob_.data(), logits.data(), index_.data(), rows, classes));
 }
 
 float CrossEntropyLoss::forward(const Tensor& logits, const Tensor& target_probabilities) {
@@ -78,8 +89,8 @@ float CrossEntropyLoss::forward(const Tensor& logits, const Tensor& target_proba
     target_prob_ = target_probabilities;
     index_target_ = false;
     has_forward_ = true;
-    return kernels::cross_entropy_prob_forward(prob_.data(), logits.data(), target_prob_.data(), logits.size(0),
-                                               logits.size(1));
+    return checked("CrossEntropyLoss", kernels::cross_entropy_prob_forward(prob_.data(), logits.data(), target_prob_.data(),
+                                                                           logits.size(0), logits.size(1)));
 }
 
 const Tensor& CrossEntropyLoss::backward() {
@@ -92,6 +103,7 @@ const Tensor& CrossEntropyLoss::backward() {
     } else {
         kernels::cross_entropy_prob_backward(grad_.data(), prob_.data(), target_prob_.data(), rows, classes, scale);
     }
+    if (detect_anomaly()) detail::check_finite(grad_, "CrossEntropyLoss gradient");
     return grad_;
 }
 

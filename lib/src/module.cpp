@@ -6,6 +6,13 @@ void Module::zero_grad() {
     for (Parameter* p : parameters()) p->grad.zero();
 }
 
+int64_t Module::parameter_count() const {
+    int64_t n = 0;
+    // parameters() is a non-const accessor; counting does not modify anything.
+    for (const Parameter* p : const_cast<Module*>(this)->parameters()) n += p->value.numel();
+    return n;
+}
+
 void detail::check_backward_ready(const Module& m, bool ready) {
     if (!ready) fail(m.name(), ": backward called before forward");
 }

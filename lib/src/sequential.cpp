@@ -1,6 +1,14 @@
 #include "nnfs/sequential.hpp"
 
+#include <chrono>
+#include <iomanip>
+#include <sstream>
+
+#include "nnfs/runtime.hpp"
+
 namespace nnfs {
+
+using Clock = std::chrono::steady_clock;
 
 Module& Sequential::add(std::unique_ptr<Module> module) {
     if (!module) fail("Sequential::add: null module at position ", modules_.size());
@@ -18,10 +26,26 @@ const Tensor& Sequential::forward(const Tensor& input) {
         identity_output_ = input;
         return identity_output_;
     }
+    if (profiler_) input_shapes_.resize(modules_.size());
+    const bool check = detect_anomaly();
     const Tensor* x = &input;
     size_t i = 0;
     try {
-        for (; i < modules_.size(); ++i) x = &modules_[i]->forward(*x);
+        if (check) detail::check_finite(input, "the input");
+        for (; i < modules_.size(); ++i) {
+            if (!profiler_ && !check) {
+                x = &modules_[i]->forward(*x);
+                continue;
+            }
+            if (profiler_) input_shapes_[i] = x->shape();
+            const auto start = Clock::now();
+            x = &modules_[i]->forward(*x);
+            if (profiler_) {
+                profiler_->record(i, *modules_[i], Profiler::Phase::Forward, x->shape(),
+                                  modules_[i]->forward_flops(input_shapes_[i]), start, Clock::now());
+            }
+            if (check) detail::check_finite(*x, modules_[i]->name() + " output");
+        }
     } catch (const Error& e) {
         fail("Sequential layer ", i, " forward: ", e.what());
     }
@@ -33,14 +57,58 @@ const Tensor& Sequential::backward(const Tensor& grad_output) {
         identity_grad_ = grad_output;
         return identity_grad_;
     }
+    const bool check = detect_anomaly();
     const Tensor* g = &grad_output;
     size_t i = modules_.size();
     try {
-        for (; i-- > 0;) g = &modules_[i]->backward(*g);
+        if (check) detail::check_finite(grad_output, "grad_output");
+        for (; i-- > 0;) {
+            if (!profiler_ && !check) {
+                g = &modules_[i]->backward(*g);
+                continue;
+            }
+            const auto start = Clock::now();
+            const Shape out = g->shape();
+            g = &modules_[i]->backward(*g);
+            if (profiler_) {
+                const double flops = i < input_shapes_.size() ? modules_[i]->backward_flops(input_shapes_[i]) : 0.0;
+                profiler_->record(i, *modules_[i], Profiler::Phase::Backward, out, flops, start, Clock::now());
+            }
+            if (check) {
+                detail::check_finite(*g, modules_[i]->name() + " input gradient");
+                for (const Parameter* p : modules_[i]->parameters()) detail::check_finite(p->grad, modules_[i]->name() + " gradient of " + p->name);
+            }
+        }
     } catch (const Error& e) {
         fail("Sequential layer ", i, " backward: ", e.what());
     }
     return *g;
+}
+
+Shape Sequential::output_shape(const Shape& input) const {
+    Shape s = input;
+    for (const auto& m : modules_) s = m->output_shape(s);
+    return s;
+}
+
+std::string Sequential::summary(const Shape& input) const {
+    std::ostringstream os;
+    os << std::left << std::setw(4) << "#" << std::setw(32) << "layer" << std::setw(16) << "output shape" << std::right
+       << std::setw(12) << "parameters" << '\n';
+    os << std::string(64, '-') << '\n';
+    Shape s = input;
+    int64_t total = 0;
+    for (size_t i = 0; i < modules_.size(); ++i) {
+        s = modules_[i]->output_shape(s);
+        const int64_t n = modules_[i]->parameter_count();
+        total += n;
+        os << std::left << std::setw(4) << i << std::setw(32) << modules_[i]->name() << std::setw(16) << s.str()
+           << std::right << std::setw(12) << n << '\n';
+    }
+    os << std::string(64, '-') << '\n';
+    os << "input " << input << ", output " << s << ", " << total << " trainable parameters (" << std::fixed
+       << std::setprecision(1) << static_cast<double>(total) * sizeof(float) / 1024.0 << " KiB)\n";
+    return os.str();
 }
 
 std::vector<Parameter*> Sequential::parameters() {

@@ -17,6 +17,12 @@ void SGD::set_lr(float lr) {
     options_.lr = lr;
 }
 
+StateRefs SGD::state_refs() {
+    StateRefs refs;
+    for (size_t i = 0; i < velocity_.size(); ++i) refs.tensors.emplace_back("velocity." + params_[i]->name, &velocity_[i]);
+    return refs;
+}
+
 void SGD::step() {
     check_gradients();
     for (size_t i = 0; i < params_.size(); ++i) {

@@ -1,6 +1,6 @@
 #include "nnfs/tensor.hpp"
 
-#include <cstdlib>
+#include <new>
 #include <cstring>
 #include <limits>
 
@@ -8,7 +8,9 @@
 
 namespace nnfs {
 
-void Tensor::FreeDeleter::operator()(float* p) const noexcept { std::free(p); }
+// Storage comes from the aligned global operator new, so an application (or a test) that replaces
+// operator new sees every allocation the library makes.
+void Tensor::FreeDeleter::operator()(float* p) const noexcept { ::operator delete(p, std::align_val_t{kAlignment}); }
 
 void Tensor::allocate(int64_t capacity) {
     // Capacity rounded up to whole 64-byte lines, so vector kernels may read the last line whole.
@@ -21,8 +23,12 @@ void Tensor::allocate(int64_t capacity) {
     capacity_ = 0;
     if (rounded == 0) return;
     const size_t bytes = static_cast<size_t>(rounded) * sizeof(float);
-    auto* p = static_cast<float*>(std::aligned_alloc(kAlignment, bytes));
-    if (!p) fail("Tensor: cannot allocate ", bytes, " bytes");
+    float* p = nullptr;
+    try {
+        p = static_cast<float*>(::operator new(bytes, std::align_val_t{kAlignment}));
+    } catch (const std::bad_alloc&) {
+        fail("Tensor: cannot allocate ", bytes, " bytes");
+    }
     std::memset(p, 0, bytes);
     data_.reset(p);
     capacity_ = rounded;

@@ -1,0 +1,40 @@
+// Dataset: a classification data set in memory, features (samples, features) and one class index per sample.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "nnfs/tensor.hpp"
+
+namespace nnfs {
+
+struct Dataset {
+    Tensor features;                         // (samples, features), row-major
+    std::vector<int32_t> labels;             // class index of each sample
+    std::vector<std::string> feature_names;  // one per feature column
+
+    int64_t size() const { return static_cast<int64_t>(labels.size()); }
+    int64_t num_features() const { return features.dim() == 2 ? features.size(1) : 0; }
+    int32_t num_classes() const;  // 1 + the largest label (0 when empty)
+    // The samples at `rows`, in that order.
+    Dataset subset(std::span<const int64_t> rows) const;
+};
+
+// Reads a CSV file: a header row of column names, then one sample per row, all numeric. The label
+// column is `label_column` (by name) or, when empty, the last column; its values must be integer
+// class indices >= 0. Any problem (missing file, empty file, unknown column, short or long row, bad
+// number, bad label) is an nnfs::Error naming the file, the line and the column.
+Dataset read_csv(const std::string& path, const std::string& label_column = {});
+
+// A train/test split: a seeded shuffle, then the first round(test_fraction * n) samples form the test
+// part. With `stratify`, each class is split in that proportion separately, so both parts keep the
+// class balance.
+struct TrainTestSplit {
+    Dataset train;
+    Dataset test;
+};
+TrainTestSplit train_test_split(const Dataset& data, double test_fraction, uint64_t seed, bool stratify = true);
+
+}  // namespace nnfs

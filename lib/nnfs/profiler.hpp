@@ -1,0 +1,64 @@
+// Profiler: per-layer forward and backward wall time of a Sequential.
+//
+//   nnfs::Profiler profiler;
+//   net.set_profiler(&profiler);       // nullptr turns it off; off, it costs one branch per call
+//   ... train ...
+//   std::cout << profiler.table();     // layer, phase, output shape, calls, ms, GFLOP/s, share of time
+//   profiler.write_chrome_trace("trace.json");   // opens in Perfetto (ui.perfetto.dev) or chrome://tracing
+//
+// GFLOP/s is shown where a layer knows its FLOP count (Linear: 2 batch in out forward, twice that backward).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nnfs/shape.hpp"
+
+namespace nnfs {
+class Module;
+}
+
+namespace nnfs {
+
+class Profiler {
+public:
+    enum class Phase { Forward, Backward };
+
+    // Events kept for the trace (the table's totals keep counting past it): about 48 bytes each.
+    explicit Profiler(size_t max_trace_events = 200000);
+
+    // Called by Sequential around each layer call (allocates only the first time a layer is seen).
+    void record(size_t layer, const Module& module, Phase phase, const Shape& output_shape, double flops,
+                std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end);
+
+    // A printable table, one row per layer and phase, in layer order.
+    std::string table() const;
+    // Chrome trace event format ("X" complete events, microseconds), nnfs::Error if the file cannot be written.
+    void write_chrome_trace(const std::string& path) const;
+    void reset();
+
+    struct Row {
+        size_t layer;
+        std::string name;
+        Phase phase;
+        Shape output_shape;
+        int64_t calls = 0;
+        double seconds = 0;
+        double flops = 0;  // total; 0 when unknown
+    };
+    const std::vector<Row>& rows() const { return rows_; }
+
+private:
+    struct Event {
+        uint32_t row;
+        int64_t start_ns, duration_ns;
+    };
+    std::vector<Row> rows_;
+    std::vector<Event> events_;
+    size_t max_events_;
+    std::chrono::steady_clock::time_point origin_;
+};
+
+}  // namespace nnfs

@@ -1,0 +1,88 @@
+#include "nnfs/profiler.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <iomanip>
+#include <sstream>
+
+#include "nnfs/error.hpp"
+#include "nnfs/module.hpp"
+
+namespace nnfs {
+
+Profiler::Profiler(size_t max_trace_events) : max_events_(max_trace_events), origin_(std::chrono::steady_clock::now()) {
+    events_.reserve(max_events_);  // recording never allocates once the rows exist
+}
+
+void Profiler::record(size_t layer, const Module& module, Phase phase, const Shape& output_shape, double flops,
+                      std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end) {
+    auto it = std::find_if(rows_.begin(), rows_.end(), [&](const Row& r) { return r.layer == layer && r.phase == phase; });
+    if (it == rows_.end()) {
+        rows_.push_back(Row{layer, module.name(), phase, output_shape});
+        it = rows_.end() - 1;
+    }
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count();
+    ++it->calls;
+    it->seconds += static_cast<double>(ns) * 1e-9;
+    it->flops += flops;
+    it->output_shape = output_shape;
+    if (events_.size() < max_events_) {
+        const auto since = std::chrono::duration_cast<std::chrono::nanoseconds>(start - origin_).count();
+        events_.push_back({static_cast<uint32_t>(it - rows_.begin()), since, ns});
+    }
+}
+
+std::string Profiler::table() const {
+    std::vector<const Row*> order;
+    double total = 0;
+    for (const Row& r : rows_) {
+        order.push_back(&r);
+        total += r.seconds;
+    }
+    std::sort(order.begin(), order.end(), [](const Row* a, const Row* b) {
+        return a->layer != b->layer ? a->layer < b->layer : a->phase < b->phase;
+    });
+    std::ostringstream os;
+    os << std::left << std::setw(4) << "#" << std::setw(28) << "layer" << std::setw(10) << "phase" << std::setw(14)
+       << "output" << std::right << std::setw(9) << "calls" << std::setw(11) << "total ms" << std::setw(11) << "mean us"
+       << std::setw(10) << "GFLOP/s" << std::setw(8) << "share" << '\n';
+    os << std::fixed;
+    for (const Row* r : order) {
+        os << std::left << std::setw(4) << r->layer << std::setw(28) << r->name << std::setw(10)
+           << (r->phase == Phase::Forward ? "forward" : "backward") << std::setw(14) << r->output_shape.str() << std::right
+           << std::setw(9) << r->calls << std::setw(11) << std::setprecision(3) << r->seconds * 1e3 << std::setw(11)
+           << std::setprecision(2) << r->seconds * 1e6 / static_cast<double>(std::max<int64_t>(r->calls, 1));
+        if (r->flops > 0 && r->seconds > 0) {
+            os << std::setw(10) << std::setprecision(2) << r->flops / r->seconds * 1e-9;
+        } else {
+            os << std::setw(10) << "-";
+        }
+        os << std::setw(7) << std::setprecision(1) << (total > 0 ? 100.0 * r->seconds / total : 0.0) << "%\n";
+    }
+    os << "total " << std::setprecision(3) << total * 1e3 << " ms in layers\n";
+    return os.str();
+}
+
+void Profiler::write_chrome_trace(const std::string& path) const {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    if (!f) fail("Profiler::write_chrome_trace: cannot write '", path, "'");
+    std::fprintf(f, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+    for (size_t i = 0; i < events_.size(); ++i) {
+        const Event& e = events_[i];
+        const Row& r = rows_[e.row];
+        // Layer names hold no quotes or backslashes ("Linear(4 -> 16)"), so they need no JSON escaping.
+        std::fprintf(f, "%s{\"name\":\"%zu %s\",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":1}",
+                     i ? ",\n" : "", r.layer, r.name.c_str(), r.phase == Phase::Forward ? "forward" : "backward",
+                     static_cast<double>(e.start_ns) * 1e-3, static_cast<double>(e.duration_ns) * 1e-3);
+    }
+    std::fprintf(f, "\n]}\n");
+    if (std::fclose(f) != 0) fail("Profiler::write_chrome_trace: cannot write '", path, "'");
+}
+
+void Profiler::reset() {
+    rows_.clear();
+    events_.clear();
+    origin_ = std::chrono::steady_clock::now();
+}
+
+}  // namespace nnfs

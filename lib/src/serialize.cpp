@@ -1,0 +1,54 @@
+#include "nnfs/serialize.hpp"
+
+#include "nnfs/runtime.hpp"
+
+namespace nnfs {
+
+StateRefs state_refs(Module& module) {
+    StateRefs refs;
+    for (Parameter* p : module.parameters()) refs.tensors.emplace_back(p->name, &p->value);
+    for (Buffer* b : module.buffers()) refs.tensors.emplace_back(b->name, &b->value);
+    return refs;
+}
+
+void save(const Module& module, const std::string& path) {
+    StateDict state;
+    // parameters() and buffers() are non-const accessors but do not modify the module.
+    state_refs(const_cast<Module&>(module)).store(state, "");
+    write_state_file(state, path);
+}
+
+void load(Module& module, const std::string& path) {
+    const StateDict state = read_state_file(path);
+    const StateRefs refs = state_refs(module);
+    refs.check(state, "", module.name(), path);
+    refs.assign(state, "");
+}
+
+void save_checkpoint(const Module& module, const Optimizer& optimizer, int64_t epoch, const std::string& path) {
+    StateDict state;
+    state_refs(const_cast<Module&>(module)).store(state, "model.");
+    const_cast<Optimizer&>(optimizer).state_refs().store(state, "optimizer.");
+    const detail::RandomStream g = detail::generator_state();
+    state.integers["generator.seed"] = static_cast<int64_t>(g.seed);
+    state.integers["generator.offset"] = static_cast<int64_t>(g.offset);
+    state.integers["epoch"] = epoch;
+    write_state_file(state, path);
+}
+
+int64_t load_checkpoint(Module& module, Optimizer& optimizer, const std::string& path) {
+    const StateDict state = read_state_file(path);
+    const StateRefs model = state_refs(module), opt = optimizer.state_refs();
+    model.check(state, "model.", module.name(), path);
+    opt.check(state, "optimizer.", optimizer.name(), path);
+    for (const char* key : {"generator.seed", "generator.offset", "epoch"}) {
+        if (!state.integers.count(key)) fail("load_checkpoint: '", path, "' has no '", key, "'");
+    }
+    model.assign(state, "model.");
+    opt.assign(state, "optimizer.");
+    detail::set_generator_state({static_cast<uint64_t>(state.integers.at("generator.seed")),
+                                 static_cast<uint64_t>(state.integers.at("generator.offset"))});
+    return state.integers.at("epoch");
+}
+
+}  // namespace nnfs

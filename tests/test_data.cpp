@@ -1,0 +1,223 @@
+// CSV reading, splitting, standardizing and batching.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <set>
+#include <string>
+
+#include <unistd.h>
+
+#include "nnfs/nnfs.hpp"
+
+namespace {
+// A temporary CSV file holding `text`, removed at scope exit.
+struct TempCsv {
+    std::string path;
+    explicit TempCsv(const std::string& text) {
+        static int counter = 0;  // unique per process (pid) and per file (counter)
+        path = (std::filesystem::temp_directory_path() /
+                ("nnfs_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".csv"))
+                   .string();
+        std::ofstream(path) << text;
+    }
+    ~TempCsv() { std::filesystem::remove(path); }
+};
+}  // namespace
+
+TEST_CASE("read_csv reads features, labels and names") {
+    TempCsv f("a,b,label\n1.5,-2,0\n3,4e1,2\n\n+5,6,1\n");
+    const nnfs::Dataset d = nnfs::read_csv(f.path);
+    CHECK(d.size() == 3);
+    CHECK(d.num_features() == 2);
+    CHECK(d.num_classes() == 3);
+    CHECK(d.feature_names == std::vector<std::string>{"a", "b"});
+    CHECK(d.features.t(0, 0) == 1.5f);
+    CHECK(d.features.t(1, 1) == 40.0f);
+    CHECK(d.features.t(2, 0) == 5.0f);
+    CHECK(d.labels == std::vector<int32_t>{0, 2, 1});
+}
+
+TEST_CASE("read_csv takes the label column by name") {
+    TempCsv f("y,a,b\n1,2,3\n0,5,6\n");
+    const nnfs::Dataset d = nnfs::read_csv(f.path, "y");
+    CHECK(d.feature_names == std::vector<std::string>{"a", "b"});
+    CHECK(d.labels == std::vector<int32_t>{1, 0});
+    CHECK(d.features.t(1, 1) == 6.0f);
+}
+
+TEST_CASE("read_csv errors name the file, line and column") {
+    CHECK_THROWS_WITH_AS(nnfs::read_csv("/nonexistent/x.csv"), doctest::Contains("cannot open"), nnfs::Error);
+    {
+        TempCsv f("");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains("empty"), nnfs::Error);
+    }
+    {
+        TempCsv f("a,b,label\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains("no samples"), nnfs::Error);
+    }
+    {
+        TempCsv f("a,b,label\n1,2,0\n1,2\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains(":3: 2 fields"), nnfs::Error);
+    }
+    {
+        TempCsv f("a,b,label\n1,2,0\n1,2,0,4\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains(":3: 4 fields"), nnfs::Error);
+    }
+    {
+        TempCsv f("a,b,label\n1,x2,0\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains(":2: column 'b': 'x2'"), nnfs::Error);
+    }
+    {
+        TempCsv f("a,b,label\n1,nan,0\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains("column 'b'"), nnfs::Error);
+    }
+    {
+        TempCsv f("a,b,label\n1,2,1.5\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains("not a class index"), nnfs::Error);
+    }
+    {
+        TempCsv f("a,b,label\n1,2,-1\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains("not a class index"), nnfs::Error);
+    }
+    {
+        TempCsv f("a,b,label\n1,2,0\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path, "target"), doctest::Contains("no column named 'target'"), nnfs::Error);
+    }
+    {
+        TempCsv f("a,b,label\n1,,0\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains(":2: column 'b'"), nnfs::Error);
+    }
+}
+
+TEST_CASE("stratified split keeps every class in proportion and loses no sample") {
+    TempCsv f([] {
+        std::string s = "x,label\n";
+        for (int i = 0; i < 100; ++i) s += std::to_string(i) + "," + std::to_string(i < 60 ? 0 : (i < 90 ? 1 : 2)) + "\n";
+        return s;
+    }());
+    const nnfs::Dataset d = nnfs::read_csv(f.path);
+    const auto [train, test] = nnfs::train_test_split(d, 0.2, 3, true);
+    CHECK(train.size() == 80);
+    CHECK(test.size() == 20);
+    auto count = [](const nnfs::Dataset& part, int32_t c) { return std::count(part.labels.begin(), part.labels.end(), c); };
+    CHECK(count(test, 0) == 12);
+    CHECK(count(test, 1) == 6);
+    CHECK(count(test, 2) == 2);
+    std::set<float> seen;
+    for (const auto* part : {&train, &test}) {
+        for (int64_t i = 0; i < part->size(); ++i) {
+            const float x = part->features.t(i, 0);
+            seen.insert(x);
+            CHECK(part->labels[static_cast<size_t>(i)] == (x < 60 ? 0 : (x < 90 ? 1 : 2)));  // rows stay whole
+        }
+    }
+    CHECK(seen.size() == 100);
+    // Reproducible from the seed, different for another seed.
+    const auto again = nnfs::train_test_split(d, 0.2, 3, true);
+    const auto other = nnfs::train_test_split(d, 0.2, 4, true);
+    CHECK(std::equal(test.features.span().begin(), test.features.span().end(), again.test.features.span().begin()));
+    CHECK_FALSE(std::equal(test.features.span().begin(), test.features.span().end(), other.test.features.span().begin()));
+    CHECK_THROWS_AS(nnfs::train_test_split(d, 1.0, 3), nnfs::Error);
+}
+
+TEST_CASE("standardizer: zero mean, unit population std on the fitted data; constant column kept finite") {
+    const std::vector<float> v{1, 5, 2, 5, 3, 5, 4, 5};
+    nnfs::Tensor x = nnfs::Tensor::from({4, 2}, v);
+    nnfs::Standardizer z;
+    z.fit(x);
+    CHECK(z.mean().data()[0] == doctest::Approx(2.5));
+    CHECK(z.scale().data()[0] == doctest::Approx(std::sqrt(1.25)));
+    CHECK(z.scale().data()[1] == 1.0f);
+    z.transform(x);
+    double s = 0, ss = 0;
+    for (int i = 0; i < 4; ++i) {
+        s += x.t(i, 0);
+        ss += double{x.t(i, 0)} * x.t(i, 0);
+        CHECK(x.t(i, 1) == 0.0f);
+    }
+    CHECK(s == doctest::Approx(0.0).epsilon(1e-6));
+    CHECK(ss / 4 == doctest::Approx(1.0));
+    nnfs::Tensor wrong({3, 3});
+    CHECK_THROWS_WITH_AS(z.transform(wrong), doctest::Contains("[3, 3]"), nnfs::Error);
+}
+
+TEST_CASE("data loader: batches cover the epoch once, reshuffle per epoch, reuse buffers") {
+    nnfs::Dataset d;
+    std::vector<float> v(10);
+    std::iota(v.begin(), v.end(), 0.0f);
+    d.features = nnfs::Tensor::from({10, 1}, v);
+    for (int i = 0; i < 10; ++i) d.labels.push_back(i);
+    nnfs::DataLoader loader(d, 4, {.shuffle = true, .seed = 5});
+    CHECK(loader.batches_per_epoch() == 3);
+    std::vector<int32_t> epoch0, epoch1;
+    std::vector<int64_t> sizes;
+    for (loader.start_epoch(); loader.next();) {
+        sizes.push_back(loader.features().size(0));
+        for (int64_t i = 0; i < loader.features().size(0); ++i) {
+            CHECK(loader.features().t(i, 0) == static_cast<float>(loader.labels()[static_cast<size_t>(i)]));
+            epoch0.push_back(loader.labels()[static_cast<size_t>(i)]);
+        }
+    }
+    CHECK(sizes == std::vector<int64_t>{4, 4, 2});
+    for (loader.start_epoch(); loader.next();)
+        epoch1.insert(epoch1.end(), loader.labels().begin(), loader.labels().end());
+    CHECK(std::set<int32_t>(epoch0.begin(), epoch0.end()).size() == 10);
+    CHECK(epoch0 != epoch1);
+
+    nnfs::DataLoader dropping(d, 4, {.shuffle = false, .drop_last = true});
+    int batches = 0;
+    for (dropping.start_epoch(); dropping.next();) ++batches;
+    CHECK(batches == 2);
+    CHECK(dropping.batches_per_epoch() == 2);
+    CHECK_THROWS_AS(nnfs::DataLoader(d, 0), nnfs::Error);
+}
+
+TEST_CASE("synthetic generators: shapes, balance, reproducibility, learnable structure") {
+    const nnfs::Dataset moons = nnfs::make_moons(200, 0.1f, 3);
+    CHECK(moons.size() == 200);
+    CHECK(moons.num_features() == 2);
+    CHECK(std::count(moons.labels.begin(), moons.labels.end(), 0) == 100);
+    // Noise-free moons lie exactly on their circles: class 0 on the unit circle around (0, 0).
+    const nnfs::Dataset clean = nnfs::make_moons(50, 0.0f, 1);
+    for (int64_t i = 0; i < clean.size(); ++i) {
+        const double x = clean.features.t(i, 0), y = clean.features.t(i, 1);
+        const double r = clean.labels[static_cast<size_t>(i)] == 0 ? std::hypot(x, y) : std::hypot(x - 1.0, y - 0.5);
+        CHECK(r == doctest::Approx(1.0).epsilon(1e-5));
+    }
+    const nnfs::Dataset again = nnfs::make_moons(200, 0.1f, 3);
+    CHECK(std::equal(moons.features.span().begin(), moons.features.span().end(), again.features.span().begin()));
+    CHECK(moons.labels == again.labels);
+
+    const nnfs::Dataset blobs = nnfs::make_blobs(300, 3, 5, 0.5f, 7);
+    CHECK(blobs.num_features() == 5);
+    CHECK(blobs.num_classes() == 3);
+    // Tight clusters far apart: each sample is nearest to its own class mean.
+    std::vector<double> mean(15, 0.0);
+    for (int64_t i = 0; i < blobs.size(); ++i)
+        for (int j = 0; j < 5; ++j) mean[static_cast<size_t>(blobs.labels[static_cast<size_t>(i)] * 5 + j)] += blobs.features.t(i, j) / 100.0;
+    int64_t nearest_own = 0;
+    for (int64_t i = 0; i < blobs.size(); ++i) {
+        int best = 0;
+        double best_d = 1e30;
+        for (int k = 0; k < 3; ++k) {
+            double d = 0;
+            for (int j = 0; j < 5; ++j) d += std::pow(blobs.features.t(i, j) - mean[static_cast<size_t>(k * 5 + j)], 2);
+            if (d < best_d) best_d = d, best = k;
+        }
+        nearest_own += best == blobs.labels[static_cast<size_t>(i)];
+    }
+    CHECK(nearest_own >= 295);
+
+    const nnfs::Dataset cls = nnfs::make_classification(400, 10, 3, 4, 11);
+    CHECK(cls.num_features() == 10);
+    CHECK(cls.num_classes() == 4);
+    CHECK(std::count(cls.labels.begin(), cls.labels.end(), 3) == 100);
+    CHECK_THROWS_AS(nnfs::make_classification(10, 3, 4, 2, 1), nnfs::Error);
+    CHECK_THROWS_AS(nnfs::make_classification(10, 3, 1, 3, 1), nnfs::Error);
+    CHECK_THROWS_AS(nnfs::make_moons(1, 0.1f, 1), nnfs::Error);
+}

@@ -1,0 +1,84 @@
+// Profiler and Sequential::summary.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <unistd.h>
+
+#include "nnfs/nnfs.hpp"
+
+namespace {
+void build(nnfs::Sequential& net) {
+    net.emplace<nnfs::Linear>(8, 32);
+    net.emplace<nnfs::ReLU>();
+    net.emplace<nnfs::BatchNorm1d>(32);
+    net.emplace<nnfs::Linear>(32, 4);
+}
+}  // namespace
+
+TEST_CASE("summary lists layers, output shapes and parameter counts") {
+    nnfs::Sequential net;
+    build(net);
+    const std::string s = net.summary({16, 8});
+    CHECK(s.find("Linear(8 -> 32)") != std::string::npos);
+    CHECK(s.find("[16, 32]") != std::string::npos);
+    CHECK(s.find("[16, 4]") != std::string::npos);
+    CHECK(s.find("288") != std::string::npos);  // 8 * 32 + 32
+    const int64_t total = 8 * 32 + 32 + 2 * 32 + 32 * 4 + 4;
+    CHECK(net.parameter_count() == total);
+    CHECK(s.find(std::to_string(total) + " trainable parameters") != std::string::npos);
+    CHECK(net.output_shape({5, 8}) == nnfs::Shape{5, 4});
+    CHECK_THROWS_WITH_AS(net.summary({16, 9}), doctest::Contains("[16, 9]"), nnfs::Error);
+}
+
+TEST_CASE("profiler counts calls per layer and phase, FLOPs of Linear, and writes a trace") {
+    nnfs::Sequential net;
+    build(net);
+    nnfs::Profiler profiler;
+    net.set_profiler(&profiler);
+    nnfs::Tensor x = nnfs::Tensor::full({16, 8}, 0.5f);
+    nnfs::kernels::uniform_fill(x.data(), x.numel(), -1.0f, 1.0f, 3, 0);
+    nnfs::Tensor grad = nnfs::Tensor::full({16, 4}, 0.1f);
+    for (int step = 0; step < 3; ++step) {
+        net.forward(x);
+        net.backward(grad);
+    }
+    REQUIRE(profiler.rows().size() == 8);  // 4 layers x 2 phases
+    for (const auto& row : profiler.rows()) {
+        CHECK(row.calls == 3);
+        CHECK(row.seconds >= 0.0);
+        if (row.layer == 0) {
+            const double fwd = 2.0 * 16 * 8 * 32;
+            CHECK(row.flops == doctest::Approx(3 * (row.phase == nnfs::Profiler::Phase::Forward ? fwd : 2 * fwd)));
+        }
+        if (row.layer == 1) CHECK(row.flops == 0.0);
+    }
+    const std::string table = profiler.table();
+    CHECK(table.find("Linear(32 -> 4)") != std::string::npos);
+    CHECK(table.find("backward") != std::string::npos);
+    CHECK(table.find("GFLOP/s") != std::string::npos);
+
+    const std::string path = (std::filesystem::temp_directory_path() / ("nnfs_trace_" + std::to_string(::getpid()) + ".json")).string();
+    profiler.write_chrome_trace(path);
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string json = text.str();
+    CHECK(json.rfind("{\"displayTimeUnit\"", 0) == 0);
+    size_t events = 0;
+    for (size_t at = json.find("\"ph\":\"X\""); at != std::string::npos; at = json.find("\"ph\":\"X\"", at + 1)) ++events;
+    CHECK(events == 24);
+    std::filesystem::remove(path);
+
+    // Switched off, nothing more is recorded.
+    net.set_profiler(nullptr);
+    net.forward(x);
+    CHECK(profiler.rows()[0].calls == 3);
+    profiler.reset();
+    CHECK(profiler.rows().empty());
+    CHECK_THROWS_AS(profiler.write_chrome_trace("/nonexistent/dir/trace.json"), nnfs::Error);
+}

@@ -1,0 +1,156 @@
+// save/load: round trip, all-or-nothing loading, and saves that never destroy the previous file.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <vector>
+
+#include <unistd.h>
+
+#include "nnfs/nnfs.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::unique_ptr<nnfs::Sequential> make_model(int64_t hidden, uint64_t seed) {
+    nnfs::manual_seed(seed);
+    auto net = std::make_unique<nnfs::Sequential>();
+    net->emplace<nnfs::Linear>(5, hidden);
+    net->emplace<nnfs::BatchNorm1d>(hidden);
+    net->emplace<nnfs::ReLU>();
+    net->emplace<nnfs::Linear>(hidden, 3);
+    // One training forward gives the running statistics values other than their defaults.
+    nnfs::Tensor x({8, 5});
+    nnfs::kernels::uniform_fill(x.data(), x.numel(), -1.0f, 1.0f, seed, 0);
+    net->forward(x);
+    return net;
+}
+
+// Every saved value of a module, in order.
+std::vector<float> snapshot(nnfs::Module& m) {
+    std::vector<float> v;
+    for (auto* p : m.parameters()) v.insert(v.end(), p->value.span().begin(), p->value.span().end());
+    for (auto* b : m.buffers()) v.insert(v.end(), b->value.span().begin(), b->value.span().end());
+    return v;
+}
+
+std::vector<char> read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const std::string& path, const std::vector<char>& bytes) {
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+struct TempDir {
+    fs::path dir = fs::temp_directory_path() / ("nnfs_serialize_" + std::to_string(::getpid()));
+    TempDir() { fs::create_directories(dir); }
+    ~TempDir() { fs::remove_all(dir); }
+    std::string file(const std::string& name) const { return (dir / name).string(); }
+};
+
+}  // namespace
+
+TEST_CASE("round trip restores parameters and running statistics bitwise") {
+    TempDir tmp;
+    auto a = make_model(7, 1);
+    auto b = make_model(7, 2);
+    REQUIRE(snapshot(*a) != snapshot(*b));
+    nnfs::save(*a, tmp.file("m.nnfs"));
+    nnfs::load(*b, tmp.file("m.nnfs"));
+    CHECK(snapshot(*a) == snapshot(*b));
+
+    nnfs::Tensor x = nnfs::Tensor::full({4, 5}, 0.25f);
+    a->eval();
+    b->eval();
+    const nnfs::Tensor ya = a->forward(x);
+    const nnfs::Tensor& yb = b->forward(x);
+    CHECK(std::equal(ya.span().begin(), ya.span().end(), yb.span().begin()));
+}
+
+TEST_CASE("a missing, truncated or corrupted file throws and leaves the module untouched") {
+    TempDir tmp;
+    auto source = make_model(6, 3);
+    const std::string good = tmp.file("good.nnfs");
+    nnfs::save(*source, good);
+    const std::vector<char> bytes = read_bytes(good);
+    auto target = make_model(6, 4);
+    const std::vector<float> before = snapshot(*target);
+
+    CHECK_THROWS_WITH_AS(nnfs::load(*target, tmp.file("absent.nnfs")), doctest::Contains("cannot open"), nnfs::Error);
+    CHECK(snapshot(*target) == before);
+
+    const std::string bad = tmp.file("bad.nnfs");
+    for (size_t keep : {size_t{0}, size_t{3}, size_t{20}, bytes.size() / 2, bytes.size() - 5, bytes.size() - 1}) {
+        CAPTURE(keep);
+        write_bytes(bad, std::vector<char>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(keep)));
+        CHECK_THROWS_AS(nnfs::load(*target, bad), nnfs::Error);
+        CHECK(snapshot(*target) == before);
+    }
+    // A flipped bit anywhere: magic, header, a name, a size, the values, the checksum.
+    for (size_t at = 0; at < bytes.size(); at += 7) {
+        CAPTURE(at);
+        std::vector<char> flipped = bytes;
+        flipped[at] = static_cast<char>(flipped[at] ^ (1 << (at % 8)));
+        write_bytes(bad, flipped);
+        CHECK_THROWS_AS(nnfs::load(*target, bad), nnfs::Error);
+        CHECK(snapshot(*target) == before);
+    }
+    write_bytes(bad, std::vector<char>{'h', 'e', 'l', 'l', 'o', ',', 'w', 'o', 'r', 'l', 'd', '!', '!', '!', '!', '!', '!', '!', '!', '!', '!', '!', '!', '!'});
+    CHECK_THROWS_WITH_AS(nnfs::load(*target, bad), doctest::Contains("not an nnfs model file"), nnfs::Error);
+    CHECK(snapshot(*target) == before);
+}
+
+TEST_CASE("a file of another architecture throws naming the tensor and shapes") {
+    TempDir tmp;
+    auto wide = make_model(9, 5);
+    nnfs::save(*wide, tmp.file("wide.nnfs"));
+    auto narrow = make_model(6, 6);
+    const std::vector<float> before = snapshot(*narrow);
+    CHECK_THROWS_WITH_AS(nnfs::load(*narrow, tmp.file("wide.nnfs")), doctest::Contains("'0.weight' is [9, 5] in the file, [6, 5]"), nnfs::Error);
+    CHECK(snapshot(*narrow) == before);
+
+    nnfs::Sequential shorter;  // fewer tensors than the file
+    shorter.emplace<nnfs::Linear>(5, 9);
+    CHECK_THROWS_WITH_AS(nnfs::load(shorter, tmp.file("wide.nnfs")), doctest::Contains("does not"), nnfs::Error);
+
+    nnfs::Sequential longer;  // more tensors than the file
+    nnfs::save(shorter, tmp.file("short.nnfs"));
+    longer.emplace<nnfs::Linear>(5, 9);
+    longer.emplace<nnfs::Linear>(9, 2);
+    CHECK_THROWS_WITH_AS(nnfs::load(longer, tmp.file("short.nnfs")), doctest::Contains("no tensor '1.weight'"), nnfs::Error);
+}
+
+TEST_CASE("save replaces a file only when the new one is complete") {
+    TempDir tmp;
+    const std::string path = tmp.file("model.nnfs");
+    auto first = make_model(4, 7);
+    nnfs::save(*first, path);
+    const std::vector<char> first_bytes = read_bytes(path);
+
+    // The temporary file cannot be created (a directory holds its name): save fails, the old file stays.
+    auto second = make_model(4, 8);
+    const std::string tmp_name = path + ".tmp." + std::to_string(::getpid());
+    fs::create_directory(tmp_name);
+    CHECK_THROWS_WITH_AS(nnfs::save(*second, path), doctest::Contains("cannot create"), nnfs::Error);
+    CHECK(read_bytes(path) == first_bytes);
+    fs::remove(tmp_name);
+
+    // A target that cannot be replaced (a directory): save fails and leaves no temporary behind.
+    const std::string dir_target = tmp.file("a_directory");
+    fs::create_directory(dir_target);
+    CHECK_THROWS_AS(nnfs::save(*second, dir_target), nnfs::Error);
+    CHECK(fs::is_directory(dir_target));
+    CHECK_FALSE(fs::exists(dir_target + ".tmp." + std::to_string(::getpid())));
+
+    // A successful save replaces the file whole.
+    nnfs::save(*second, path);
+    auto check = make_model(4, 9);
+    nnfs::load(*check, path);
+    CHECK(snapshot(*check) == snapshot(*second));
+    CHECK_THROWS_WITH_AS(nnfs::save(*second, tmp.file("no/such/dir/m.nnfs")), doctest::Contains("cannot create"), nnfs::Error);
+}
