@@ -1,0 +1,88 @@
+// Vector exp, log, log1p, tanh and sigmoid on xsimd batches of float, for the vector kernels.
+//
+// Accuracy (measured against double over every float the kernels can pass, tests/test_vector_math.cpp):
+// relative error at most ~2 ulp (< 1e-6) wherever the result is a normal float. Saturation matches
+// std::exp / std::tanh in float: exp(x) is +inf above ln(FLT_MAX) = 88.72, rounds through the
+// subnormals to +0 below -103.97; tanh(+-1e4) = +-1; no NaN for any finite input.
+// Why not xsimd::exp: xsimd 8.1 overflows to inf from x = 88.38 on, short of FLT_MAX.
+// Everything here is templated on the Arch, so each isa/ translation unit gets its own copy.
+#pragma once
+
+#include <xsimd/xsimd.hpp>
+
+#include <cstdint>
+
+namespace nnfs::kernels::simd {
+
+template <class Arch>
+using vfloat = xsimd::batch<float, Arch>;
+
+// exp(x): x = n ln2 + r with |r| <= ln2 / 2 (Cody-Waite: n * kLn2Hi is exact for |n| < 2^15, so no
+// FMA is needed), e^r by Cephes' degree-7 polynomial, then 2^n applied in two halves so that results
+// in the subnormal range are rounded once and 2^128 overflows to +inf.
+template <class Arch>
+inline vfloat<Arch> exp(vfloat<Arch> x) {
+    using V = vfloat<Arch>;
+    using I = xsimd::batch<int32_t, Arch>;
+    constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
+    x = xsimd::max(xsimd::min(x, V(89.0f)), V(-104.0f));  // beyond: +inf / 0 anyway; keeps n in range
+    const V n = xsimd::nearbyint(x * V(kLog2e));
+    V r = x - n * V(kLn2Hi);
+    r = r - n * V(kLn2Lo);
+    V p = V(1.9875691500e-4f);
+    p = xsimd::fma(p, r, V(1.3981999507e-3f));
+    p = xsimd::fma(p, r, V(8.3334519073e-3f));
+    p = xsimd::fma(p, r, V(4.1665795894e-2f));
+    p = xsimd::fma(p, r, V(1.6666665459e-1f));
+    p = xsimd::fma(p, r, V(5.0000001201e-1f));
+    p = xsimd::fma(p, r * r, r) + V(1.0f);
+    // 2^n = 2^h 2^(n-h), h = floor(n / 2): both factors are normal floats for n in [-150, 129].
+    const I ni = xsimd::to_int(n);
+    const I h = ni >> 1;
+    const V s1 = xsimd::bitwise_cast<V>((h + I(127)) << 23);
+    const V s2 = xsimd::bitwise_cast<V>((ni - h + I(127)) << 23);
+    return (p * s1) * s2;
+}
+
+// tanh(x): Cephes' odd polynomial for |x| < 0.625, else sign(x) (1 - 2 / (exp(2|x|) + 1)), which
+// saturates to +-1 (exp -> inf) without NaN.
+template <class Arch>
+inline vfloat<Arch> tanh(vfloat<Arch> x) {
+    using V = vfloat<Arch>;
+    const V a = xsimd::abs(x);
+    const V z = x * x;
+    V p = V(-5.70498872745e-3f);
+    p = xsimd::fma(p, z, V(2.06390887954e-2f));
+    p = xsimd::fma(p, z, V(-5.37397155531e-2f));
+    p = xsimd::fma(p, z, V(1.33314422036e-1f));
+    p = xsimd::fma(p, z, V(-3.33332819422e-1f));
+    const V small = xsimd::fma(p * z, x, x);
+    const V big = V(1.0f) - V(2.0f) / (exp<Arch>(a + a) + V(1.0f));
+    return xsimd::select(a < V(0.625f), small, xsimd::copysign(big, x));
+}
+
+// sigmoid(x) = 1 / (1 + exp(-x)) for x >= 0 and e / (1 + e), e = exp(x), below: exp never overflows.
+template <class Arch>
+inline vfloat<Arch> sigmoid(vfloat<Arch> x) {
+    using V = vfloat<Arch>;
+    const V e = exp<Arch>(-xsimd::abs(x));
+    return xsimd::select(x >= V(0.0f), V(1.0f), e) / (V(1.0f) + e);
+}
+
+// log(x): xsimd 8.1's (Cephes-derived, < 1 ulp measured, subnormals, 0 -> -inf, inf -> inf).
+template <class Arch>
+inline vfloat<Arch> log(vfloat<Arch> x) {
+    return xsimd::log(x);
+}
+
+// log(1 - x) for x <= 1, accurate also for tiny x (Goldberg: log(u) x / (u - 1) with u = 1 - x
+// corrects the rounding of u; u == 1 means log(1 - x) = -x to within an ulp).
+template <class Arch>
+inline vfloat<Arch> log1m(vfloat<Arch> x) {
+    using V = vfloat<Arch>;
+    const V u = V(1.0f) - x;
+    const V d = u - V(1.0f);
+    return xsimd::select(d == V(0.0f), -x, log<Arch>(u) * (-x / d));
+}
+
+}  // namespace nnfs::kernels::simd

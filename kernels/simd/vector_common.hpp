@@ -1,0 +1,106 @@
+// Loops shared by the vector kernels: a walk over n floats in whole vectors plus one partial vector
+// (the tail goes through a small stack buffer, so kernels have no scalar copy of their arithmetic),
+// and sums of per-element terms accumulated in short float runs flushed into double.
+#pragma once
+
+#include <xsimd/xsimd.hpp>
+
+#include <cstdint>
+
+#include "simd/math.hpp"
+
+namespace nnfs::kernels::simd {
+
+// A whole vector, or the first n < W lanes of one.
+struct Full {};
+struct Tail {
+    int64_t n;
+};
+
+template <class Arch>
+inline vfloat<Arch> load(const float* p, Full) {
+    return vfloat<Arch>::load_unaligned(p);
+}
+// Lanes past the tail read `pad` (0 unless a kernel needs a harmless value there).
+template <class Arch>
+inline vfloat<Arch> load(const float* p, Tail t, float pad = 0.0f) {
+    alignas(64) float buf[vfloat<Arch>::size];
+    for (int64_t k = 0; k < static_cast<int64_t>(vfloat<Arch>::size); ++k) buf[k] = k < t.n ? p[k] : pad;
+    return vfloat<Arch>::load_aligned(buf);
+}
+template <class Arch>
+inline vfloat<Arch> load(const float* p, Full, float) {
+    return vfloat<Arch>::load_unaligned(p);
+}
+template <class Arch>
+inline void store(float* p, vfloat<Arch> v, Full) {
+    v.store_unaligned(p);
+}
+template <class Arch>
+inline void store(float* p, vfloat<Arch> v, Tail t) {
+    alignas(64) float buf[vfloat<Arch>::size];
+    v.store_aligned(buf);
+    for (int64_t k = 0; k < t.n; ++k) p[k] = buf[k];
+}
+// Zeroes the lanes past the tail (for sums).
+template <class Arch>
+inline vfloat<Arch> keep(vfloat<Arch> v, Full) {
+    return v;
+}
+template <class Arch>
+inline vfloat<Arch> keep(vfloat<Arch> v, Tail t) {
+    alignas(64) float buf[vfloat<Arch>::size];
+    v.store_aligned(buf);
+    for (int64_t k = t.n; k < static_cast<int64_t>(vfloat<Arch>::size); ++k) buf[k] = 0.0f;
+    return vfloat<Arch>::load_aligned(buf);
+}
+
+// body(i, Full{}) for every whole vector at element i, then body(i, Tail{n - i}) if n is not a multiple of W.
+template <class Arch, class Body>
+inline void for_vectors(int64_t n, Body&& body) {
+    constexpr int64_t W = vfloat<Arch>::size;
+    int64_t i = 0;
+#pragma GCC unroll 2
+    for (; i + W <= n; i += W) body(i, Full{});
+    if (i < n) body(i, Tail{n - i});
+}
+
+// The lanes of v added in double.
+template <class Arch>
+inline double sum_lanes(vfloat<Arch> v) {
+    alignas(64) float buf[vfloat<Arch>::size];
+    v.store_aligned(buf);
+    double s = 0.0;
+    for (float x : buf) s += x;
+    return s;
+}
+
+// sum_i term(i, part) over n elements, term returning a vector of per-element terms. Four float
+// accumulators take 8 vectors each (every lane sums at most 8 terms, error <= 8 ulp of the run),
+// then the run is added into a double: the error does not grow with n.
+template <class Arch, class Term>
+inline double sum_terms(int64_t n, Term&& term) {
+    using V = vfloat<Arch>;
+    constexpr int64_t W = V::size, U = 4, kRun = 8;
+    double total = 0.0;
+    int64_t i = 0;
+    while (i + U * W <= n) {
+        V a0(0.0f), a1(0.0f), a2(0.0f), a3(0.0f);
+        for (int k = 0; k < kRun && i + U * W <= n; ++k, i += U * W) {
+            a0 += term(i, Full{});
+            a1 += term(i + W, Full{});
+            a2 += term(i + 2 * W, Full{});
+            a3 += term(i + 3 * W, Full{});
+        }
+        total += sum_lanes<Arch>((a0 + a1) + (a2 + a3));
+    }
+    if (i < n) {
+        V a(0.0f);
+        for (; i + W <= n; i += W) a += term(i, Full{});
+        if (i < n) a += keep<Arch>(term(i, Tail{n - i}), Tail{n - i});
+        total += sum_lanes<Arch>(a);
+    }
+    return total;
+}
+
+}  // namespace nnfs::kernels::simd

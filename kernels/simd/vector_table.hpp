@@ -1,0 +1,37 @@
+// The vector kernels of one instruction set as a VectorIsa table: included only by
+// kernels/isa/vector_<isa>.cpp, which instantiates it for its Arch. constexpr, so the tables are
+// initialised statically (constinit) and usable from any static initialiser.
+#pragma once
+
+#include "simd/elementwise_kernel.hpp"
+#include "simd/loss_kernel.hpp"
+#include "simd/softmax_kernel.hpp"
+#include "simd/vector_isa.hpp"
+
+namespace nnfs::kernels::simd {
+
+template <class Arch>
+constexpr detail::VectorIsa vector_table(const char* name) {
+    detail::VectorIsa t;
+    t.name = name;
+    t.activation_forward = &activation_forward<Arch>;
+    t.activation_backward = &activation_backward<Arch>;
+    t.multiply = &multiply<Arch>;
+    t.fill = &fill<Arch>;
+    t.softmax_forward = &softmax_forward<Arch>;
+    t.log_softmax_forward = &log_softmax_forward<Arch>;
+    t.softmax_backward = &softmax_backward<Arch>;
+    t.cross_entropy_forward = &cross_entropy_forward<Arch>;
+    t.cross_entropy_backward = &cross_entropy_backward<Arch>;
+    t.cross_entropy_prob_forward = &cross_entropy_prob_forward<Arch>;
+    t.cross_entropy_prob_backward = &cross_entropy_prob_backward<Arch>;
+    t.mse_forward = &mse_forward<Arch>;
+    t.mse_backward = &mse_backward<Arch>;
+    t.bce_forward = &bce_forward<Arch>;
+    t.bce_backward = &bce_backward<Arch>;
+    t.bce_logits_forward = &bce_logits_forward<Arch>;
+    t.bce_logits_backward = &bce_logits_backward<Arch>;
+    return t;
+}
+
+}  // namespace nnfs::kernels::simd

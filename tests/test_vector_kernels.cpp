@@ -1,0 +1,313 @@
+// Vector (non-GEMM) kernels: every instruction-set path (forced through nnfs::kernels::set_max_isa)
+// against the scalar reference nnfs::kernels::ref, on sizes around the vector widths (4, 8, 16 floats)
+// and beyond, and on extreme values (+-1e4, +-100, the exp overflow and underflow edges, 0, -0,
+// subnormals).
+//
+// Tolerances are relative to the reference (numpy.allclose form: |a - b| <= atol + rtol |b|); each
+// states why. Most elementwise results must be equal up to a few ulp: the vector exp / tanh are
+// within 2e-7 of the exact value (tests/test_vector_math.cpp), std::expf / std::tanhf within 1 ulp,
+// so two results differ by < 4e-7 relative; rtol 1e-6 leaves a factor 2.5.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "nnfs/kernels.hpp"
+#include "support/tolerance.hpp"
+
+namespace k = nnfs::kernels;
+using k::Activation;
+using k::Isa;
+using nnfs::test::check_close;
+
+namespace {
+
+constexpr double kEps = std::numeric_limits<float>::epsilon();
+// Below FLT_MIN results are subnormal: they carry an absolute precision of about 1e-45, not a
+// relative one. atol 1e-37 covers that and is invisible for normal results.
+constexpr double kTiny = 1e-37;
+
+// The instruction sets this CPU can run, best last (Reference included: it must stay the reference).
+std::vector<Isa> runnable_isas() {
+    std::vector<Isa> out;
+    for (Isa isa : {Isa::Reference, Isa::SSE2, Isa::AVX2, Isa::AVX512})
+        if (static_cast<int>(isa) <= static_cast<int>(k::supported_isa())) out.push_back(isa);
+    return out;
+}
+
+// Restores the ISA cap and thread count a test changed.
+struct Restore {
+    Isa isa = k::current_isa();
+    int threads = k::get_num_threads();
+    ~Restore() {
+        k::set_max_isa(isa);
+        k::set_num_threads(threads);
+    }
+};
+
+// Sizes around 4, 8 and 16 floats, a few vectors and a long run with a tail.
+const std::vector<int64_t> kSizes = {0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 65, 100, 257, 1003, 4099};
+
+// n values uniform in [lo, hi); with `extremes`, every 7th is one of the edge values below.
+std::vector<float> values(int64_t n, uint32_t seed, float lo = -5.0f, float hi = 5.0f, bool extremes = false) {
+    static const float kEdges[] = {1e4f,   -1e4f,  100.0f, -100.0f, 88.5f,  -88.5f, 89.0f,  -89.0f, 103.0f,
+                                   -103.0f, 104.0f, -104.0f, 0.0f,  -0.0f,  1e-40f, -1e-40f, 1.2e-38f, 20.0f,
+                                   -20.0f,  0.625f, -0.625f, 9.0f,  -9.0f,  87.3f,  -87.3f};
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(lo, hi);
+    std::vector<float> v(static_cast<size_t>(n));
+    size_t e = 0;
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i] = extremes && i % 7 == 3 ? kEdges[e++ % std::size(kEdges)] : u(rng);
+    return v;
+}
+
+std::string where(const char* what, int64_t n) {
+    std::ostringstream s;
+    s << what << " [" << k::isa_name(k::current_isa()) << "] n=" << n;
+    return s.str();
+}
+std::string where(const char* what, int64_t rows, int64_t cols) {
+    std::ostringstream s;
+    s << what << " [" << k::isa_name(k::current_isa()) << "] " << rows << "x" << cols;
+    return s.str();
+}
+
+const char* act_name(Activation a) {
+    switch (a) {
+        case Activation::ReLU: return "relu";
+        case Activation::Sigmoid: return "sigmoid";
+        case Activation::Tanh: return "tanh";
+        case Activation::Identity: break;
+    }
+    return "identity";
+}
+
+}  // namespace
+
+TEST_CASE("kernel_info names the elementwise ISA") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        const std::string info = k::kernel_info();
+        CHECK_MESSAGE(info.find(std::string("elementwise: ") + k::isa_name(isa)) != std::string::npos, info);
+    }
+}
+
+TEST_CASE("activations forward and backward, in place too") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (Activation act : {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh}) {
+            for (int64_t n : kSizes) {
+                const std::vector<float> x = values(n, 11, -12.0f, 12.0f, true), dy = values(n, 12);
+                std::vector<float> y(x.size(), NAN), want(x.size(), NAN);
+                k::activation_forward(act, y.data(), x.data(), n);
+                k::ref::activation_forward(act, want.data(), x.data(), n);
+                check_close(y, want, 1e-6, kTiny, where(act_name(act), n) + " forward");
+                std::vector<float> inplace = x;
+                k::activation_forward(act, inplace.data(), inplace.data(), n);
+                CHECK(std::memcmp(inplace.data(), y.data(), y.size() * sizeof(float)) == 0);
+                // Backward from the reference's y, so only the derivative formula is compared:
+                // the same few float operations, at most one rounding apart (fma contraction).
+                std::vector<float> dx(x.size(), NAN), dx_want(x.size(), NAN);
+                k::activation_backward(act, dx.data(), dy.data(), want.data(), n);
+                k::ref::activation_backward(act, dx_want.data(), dy.data(), want.data(), n);
+                check_close(dx, dx_want, 4 * kEps, kTiny, where(act_name(act), n) + " backward");
+            }
+        }
+    }
+}
+
+TEST_CASE("multiply and fill are exact") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (int64_t n : kSizes) {
+            const std::vector<float> a = values(n, 21, -1e3f, 1e3f, true), b = values(n, 22);
+            std::vector<float> got(a.size() + 1, -7.0f), want(a.size() + 1, -7.0f);
+            k::multiply(got.data(), a.data(), b.data(), n);
+            k::ref::multiply(want.data(), a.data(), b.data(), n);
+            CHECK_MESSAGE(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0, where("multiply", n));
+            k::fill(got.data(), 2.5f, n);
+            CHECK(std::count(got.begin(), got.end() - 1, 2.5f) == n);
+            CHECK(got.back() == -7.0f);  // nothing past n written
+        }
+    }
+}
+
+namespace {
+
+// Every element within tol(i) of the reference (NaN only where the reference has NaN); reports the worst.
+template <class Tol>
+void check_each(const std::vector<float>& got, const std::vector<float>& want, Tol tol, const std::string& what) {
+    REQUIRE(got.size() == want.size());
+    double worst = 0.0;
+    size_t at = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+        double r = std::abs(double{got[i]} - double{want[i]}) / tol(i);
+        if (std::isnan(got[i]) != std::isnan(want[i])) r = INFINITY;
+        if (got[i] == want[i] || (std::isnan(got[i]) && std::isnan(want[i]))) r = 0.0;
+        if (!(r <= worst)) worst = std::isnan(r) ? INFINITY : r, at = i;
+    }
+    CHECK_MESSAGE(worst <= 1.0, what << ": element " << at << " is " << got[at] << ", expected " << want[at]
+                                     << " (tolerance " << tol(at) << ")");
+}
+
+// Equal to the reference (the same float expression, no contraction possible).
+void check_equal(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
+    check_each(got, want, [](size_t) { return 1e-300; }, what);
+}
+
+void check_scalar(double got, double want, double rtol, const std::string& what) {
+    CHECK_MESSAGE(std::abs(got - want) <= rtol * std::abs(want) + 1e-30,
+                  what << ": " << got << ", expected " << want << " (rtol " << rtol << ")");
+}
+
+// Rows x cols logits: rows of moderate values, rows containing +-1e4 / +-100 / 0, and a constant row.
+std::vector<float> logits(int64_t rows, int64_t cols, uint32_t seed) {
+    std::vector<float> x = values(rows * cols, seed, -8.0f, 8.0f);
+    for (int64_t i = 0; i < rows; ++i) {
+        float* r = x.data() + i * cols;
+        if (i % 4 == 1) for (int64_t j = 0; j < cols; j += 3) r[j] = j % 2 ? 1e4f : -1e4f;
+        if (i % 4 == 2) for (int64_t j = 0; j < cols; j += 2) r[j] = j % 4 ? 100.0f : -100.0f;
+        if (i % 4 == 3) std::fill(r, r + cols, 0.0f);
+    }
+    return x;
+}
+
+// A row of probabilities (non-negative, summing to about 1; rows of 1 column hold 1).
+std::vector<float> distributions(int64_t rows, int64_t cols, uint32_t seed) {
+    std::vector<float> p = values(rows * cols, seed, 0.0f, 1.0f);
+    for (int64_t i = 0; i < rows; ++i) {
+        float s = 0.0f;
+        for (int64_t j = 0; j < cols; ++j) s += p[static_cast<size_t>(i * cols + j)];
+        for (int64_t j = 0; j < cols; ++j) p[static_cast<size_t>(i * cols + j)] /= s;
+    }
+    return p;
+}
+
+const std::vector<std::pair<int64_t, int64_t>> kShapes = {{1, 1},  {5, 1},   {3, 2},  {4, 7},   {4, 10},
+                                                          {2, 15}, {3, 16},  {3, 17}, {4, 33},  {8, 100},
+                                                          {2, 1003}, {1, 4099}, {64, 10}};
+
+}  // namespace
+
+// Softmax error budget. log_sum = log s, s = sum_j exp(x_j - m): the vector kernel sums float exps
+// (each within 2e-7) in runs of at most 11 float additions flushed into double, so s is within ~1e-6
+// relative and log_sum within 1e-6 absolute of the reference's (double sum). Then
+// lp = (x - m) - log_sum is the same float expression (the same x - m; the subtraction may round
+// to a neighbour: 1 ulp of lp), so |d lp| <= 1e-6 + 2 eps |lp|; softmax y = exp(lp) adds its own
+// 2e-7 + 1 ulp relative: |d y| <= y (1.5e-6 + 2 eps |lp|).
+TEST_CASE("softmax, log-softmax and softmax backward") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [rows, cols] : kShapes) {
+            const std::vector<float> x = logits(rows, cols, 31), dy = values(rows * cols, 32);
+            std::vector<float> y(x.size(), NAN), want(x.size(), NAN), lp(x.size(), NAN), lp_want(x.size(), NAN);
+            k::softmax_forward(y.data(), x.data(), rows, cols);
+            k::ref::softmax_forward(want.data(), x.data(), rows, cols);
+            k::ref::log_softmax_forward(lp_want.data(), x.data(), rows, cols);
+            check_each(y, want, [&](size_t i) { return want[i] * (1.5e-6 + 2 * kEps * std::abs(lp_want[i])) + kTiny; },
+                       where("softmax", rows, cols));
+            k::log_softmax_forward(lp.data(), x.data(), rows, cols);
+            check_each(lp, lp_want, [&](size_t i) { return 1.5e-6 + 2 * kEps * std::abs(lp_want[i]); },
+                       where("log_softmax", rows, cols));
+            // Backward: diff = y (dy - dot), dot summed in float runs into double, so within
+            // 1e-6 sum_k |dy_k y_k| <= 1e-6 max |dy| (the y sum to 1) of the reference's; the rest is
+            // the same float expression (one rounding apart): |d diff| <= y 1e-6 max|dy| + 2 eps |diff|.
+            std::vector<float> dx(x.size(), NAN), dx_want(x.size(), NAN);
+            k::softmax_backward(dx.data(), dy.data(), want.data(), rows, cols);
+            k::ref::softmax_backward(dx_want.data(), dy.data(), want.data(), rows, cols);
+            check_each(dx, dx_want, [&](size_t i) { return want[i] * 5e-6 + 2 * kEps * std::abs(dx_want[i]) + kTiny; },
+                       where("softmax_backward", rows, cols));
+        }
+    }
+}
+
+// Cross-entropy: prob as softmax above. The loss of a row is log_sum - (x_t - m) (indices) or
+// -sum_j p_j lp_j (probabilities), non-negative terms: each within 1e-6 + 2 eps |lp| absolute of
+// the reference's, hence the mean within ~1e-6 absolute plus 1e-6 relative.
+TEST_CASE("cross-entropy on logits: indices and probabilities, forward and backward") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [rows, cols] : kShapes) {
+            const std::vector<float> x = logits(rows, cols, 41), p = distributions(rows, cols, 42);
+            std::vector<int32_t> t(static_cast<size_t>(rows));
+            for (int64_t i = 0; i < rows; ++i) t[static_cast<size_t>(i)] = static_cast<int32_t>((i * 7 + 3) % cols);
+            std::vector<float> lp_want(x.size());
+            k::ref::log_softmax_forward(lp_want.data(), x.data(), rows, cols);
+            std::vector<float> prob(x.size(), NAN), prob_want(x.size(), NAN);
+            const float loss = k::cross_entropy_forward(prob.data(), x.data(), t.data(), rows, cols);
+            const float loss_want = k::ref::cross_entropy_forward(prob_want.data(), x.data(), t.data(), rows, cols);
+            CHECK_MESSAGE(std::abs(loss - loss_want) <= 2e-6 + 2e-6 * std::abs(loss_want), where("ce", rows, cols) << ": " << loss << " vs " << loss_want);
+            auto prob_tol = [&](size_t i) { return prob_want[i] * (1.5e-6 + 2 * kEps * std::abs(lp_want[i])) + kTiny; };
+            check_each(prob, prob_want, prob_tol, where("ce prob", rows, cols));
+            const float loss_p = k::cross_entropy_prob_forward(prob.data(), x.data(), p.data(), rows, cols);
+            const float loss_p_want = k::ref::cross_entropy_prob_forward(prob_want.data(), x.data(), p.data(), rows, cols);
+            CHECK_MESSAGE(std::abs(loss_p - loss_p_want) <= 2e-6 + 2e-6 * std::abs(loss_p_want),
+                          where("ce_prob", rows, cols) << ": " << loss_p << " vs " << loss_p_want);
+            check_each(prob, prob_want, prob_tol, where("ce_prob prob", rows, cols));
+            // Backward from the reference's prob: scale (prob - onehot) is the same float expression;
+            // scale (prob mass - p) may be fused into one fma: one rounding of its terms apart.
+            const float scale = 1.0f / static_cast<float>(rows);
+            std::vector<float> d(x.size(), NAN), d_want(x.size(), NAN);
+            k::cross_entropy_backward(d.data(), prob_want.data(), t.data(), rows, cols, scale);
+            k::ref::cross_entropy_backward(d_want.data(), prob_want.data(), t.data(), rows, cols, scale);
+            check_equal(d, d_want, where("ce backward", rows, cols));
+            k::cross_entropy_prob_backward(d.data(), prob_want.data(), p.data(), rows, cols, scale);
+            k::ref::cross_entropy_prob_backward(d_want.data(), prob_want.data(), p.data(), rows, cols, scale);
+            check_each(d, d_want, [&](size_t i) { return 4 * kEps * scale * (prob_want[i] + p[i]) + kTiny; },
+                       where("ce_prob backward", rows, cols));
+        }
+    }
+}
+
+// MSE, BCE, BCE with logits: forward terms are non-negative and within a few ulp (2.4e-7) of the
+// exact ones, summed in float runs of <= 11 additions into double: the mean is within 1e-6
+// relative of the reference's (double throughout); rtol 2e-6. Backward: the same float expressions
+// as the reference (sigmoid: the vector one, within 2e-7 + the reference's 1 ulp).
+TEST_CASE("MSE, BCE and BCE with logits") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (int64_t n : kSizes) {
+            const std::vector<float> pred = values(n, 51, -3.0f, 3.0f, false), t01 = values(n, 52, 0.0f, 1.0f);
+            std::vector<float> prob = values(n, 53, 0.0f, 1.0f), logit = values(n, 54, -30.0f, 30.0f, true);
+            std::vector<float> t_hard = t01;
+            for (size_t i = 0; i < prob.size(); ++i) {
+                if (i % 5 == 1) prob[i] = i % 2 ? 1.0f : 0.0f;       // log clamped at -100
+                if (i % 5 == 2) prob[i] = i % 2 ? 1e-30f : 1e-7f;     // tiny: log1m exact
+                t_hard[i] = t01[i] < 0.5f ? 0.0f : 1.0f;
+            }
+            const float scale = n > 0 ? 1.0f / static_cast<float>(n) : 1.0f;
+            std::vector<float> d(pred.size(), NAN), d_want(pred.size(), NAN);
+
+            check_scalar(k::mse_forward(pred.data(), t01.data(), n), k::ref::mse_forward(pred.data(), t01.data(), n), 2e-6, where("mse", n));
+            k::mse_backward(d.data(), pred.data(), t01.data(), n, scale);
+            k::ref::mse_backward(d_want.data(), pred.data(), t01.data(), n, scale);
+            check_equal(d, d_want, where("mse backward", n));
+
+            for (const std::vector<float>* t : {&t01, const_cast<const std::vector<float>*>(&t_hard)}) {
+                check_scalar(k::bce_forward(prob.data(), t->data(), n), k::ref::bce_forward(prob.data(), t->data(), n), 2e-6, where("bce", n));
+                k::bce_backward(d.data(), prob.data(), t->data(), n, scale);
+                k::ref::bce_backward(d_want.data(), prob.data(), t->data(), n, scale);
+                check_equal(d, d_want, where("bce backward", n));
+                check_scalar(k::bce_logits_forward(logit.data(), t->data(), n),
+                             k::ref::bce_logits_forward(logit.data(), t->data(), n), 2e-6, where("bce_logits", n));
+                k::bce_logits_backward(d.data(), logit.data(), t->data(), n, scale);
+                k::ref::bce_logits_backward(d_want.data(), logit.data(), t->data(), n, scale);
+                check_close(d, d_want, 1e-6, scale * kTiny, where("bce_logits backward", n));
+            }
+        }
+    }
+}
