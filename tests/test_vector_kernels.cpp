@@ -80,6 +80,32 @@ std::string where(const char* what, int64_t rows, int64_t cols) {
     return s.str();
 }
 
+// Every element within tol(i) of the reference (NaN only where the reference has NaN); reports the worst.
+template <class Tol>
+void check_each(const std::vector<float>& got, const std::vector<float>& want, Tol tol, const std::string& what) {
+    REQUIRE(got.size() == want.size());
+    double worst = 0.0;
+    size_t at = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+        double r = std::abs(double{got[i]} - double{want[i]}) / tol(i);
+        if (std::isnan(got[i]) != std::isnan(want[i])) r = INFINITY;
+        if (got[i] == want[i] || (std::isnan(got[i]) && std::isnan(want[i]))) r = 0.0;
+        if (!(r <= worst)) worst = std::isnan(r) ? INFINITY : r, at = i;
+    }
+    CHECK_MESSAGE(worst <= 1.0, what << ": element " << at << " is " << got[at] << ", expected " << want[at]
+                                     << " (tolerance " << tol(at) << ")");
+}
+
+// Equal to the reference (the same float expression, no contraction possible).
+void check_equal(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
+    check_each(got, want, [](size_t) { return 1e-300; }, what);
+}
+
+void check_scalar(double got, double want, double rtol, const std::string& what) {
+    CHECK_MESSAGE(std::abs(got - want) <= rtol * std::abs(want) + 1e-30,
+                  what << ": " << got << ", expected " << want << " (rtol " << rtol << ")");
+}
+
 const char* act_name(Activation a) {
     switch (a) {
         case Activation::ReLU: return "relu";
@@ -115,12 +141,12 @@ TEST_CASE("activations forward and backward, in place too") {
                 std::vector<float> inplace = x;
                 k::activation_forward(act, inplace.data(), inplace.data(), n);
                 CHECK(std::memcmp(inplace.data(), y.data(), y.size() * sizeof(float)) == 0);
-                // Backward from the reference's y, so only the derivative formula is compared:
-                // the same few float operations, at most one rounding apart (fma contraction).
+                // Backward from the reference's y: the same float operations (the ISA units are
+                // built with -ffp-contract=off), so bitwise equal.
                 std::vector<float> dx(x.size(), NAN), dx_want(x.size(), NAN);
                 k::activation_backward(act, dx.data(), dy.data(), want.data(), n);
                 k::ref::activation_backward(act, dx_want.data(), dy.data(), want.data(), n);
-                check_close(dx, dx_want, 4 * kEps, kTiny, where(act_name(act), n) + " backward");
+                check_equal(dx, dx_want, where(act_name(act), n) + " backward");
             }
         }
     }
@@ -144,32 +170,6 @@ TEST_CASE("multiply and fill are exact") {
 }
 
 namespace {
-
-// Every element within tol(i) of the reference (NaN only where the reference has NaN); reports the worst.
-template <class Tol>
-void check_each(const std::vector<float>& got, const std::vector<float>& want, Tol tol, const std::string& what) {
-    REQUIRE(got.size() == want.size());
-    double worst = 0.0;
-    size_t at = 0;
-    for (size_t i = 0; i < got.size(); ++i) {
-        double r = std::abs(double{got[i]} - double{want[i]}) / tol(i);
-        if (std::isnan(got[i]) != std::isnan(want[i])) r = INFINITY;
-        if (got[i] == want[i] || (std::isnan(got[i]) && std::isnan(want[i]))) r = 0.0;
-        if (!(r <= worst)) worst = std::isnan(r) ? INFINITY : r, at = i;
-    }
-    CHECK_MESSAGE(worst <= 1.0, what << ": element " << at << " is " << got[at] << ", expected " << want[at]
-                                     << " (tolerance " << tol(at) << ")");
-}
-
-// Equal to the reference (the same float expression, no contraction possible).
-void check_equal(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
-    check_each(got, want, [](size_t) { return 1e-300; }, what);
-}
-
-void check_scalar(double got, double want, double rtol, const std::string& what) {
-    CHECK_MESSAGE(std::abs(got - want) <= rtol * std::abs(want) + 1e-30,
-                  what << ": " << got << ", expected " << want << " (rtol " << rtol << ")");
-}
 
 // Rows x cols logits: rows of moderate values, rows containing +-1e4 / +-100 / 0, and a constant row.
 std::vector<float> logits(int64_t rows, int64_t cols, uint32_t seed) {
@@ -258,7 +258,8 @@ TEST_CASE("cross-entropy on logits: indices and probabilities, forward and backw
                           where("ce_prob", rows, cols) << ": " << loss_p << " vs " << loss_p_want);
             check_each(prob, prob_want, prob_tol, where("ce_prob prob", rows, cols));
             // Backward from the reference's prob: scale (prob - onehot) is the same float expression;
-            // scale (prob mass - p) may be fused into one fma: one rounding of its terms apart.
+            // scale (prob mass - p) too, with the mass summed in float runs into double instead of in
+            // double: it may round to a neighbouring float (1 ulp of mass ~ 1), i.e. 2 eps prob scale.
             const float scale = 1.0f / static_cast<float>(rows);
             std::vector<float> d(x.size(), NAN), d_want(x.size(), NAN);
             k::cross_entropy_backward(d.data(), prob_want.data(), t.data(), rows, cols, scale);
@@ -266,7 +267,7 @@ TEST_CASE("cross-entropy on logits: indices and probabilities, forward and backw
             check_equal(d, d_want, where("ce backward", rows, cols));
             k::cross_entropy_prob_backward(d.data(), prob_want.data(), p.data(), rows, cols, scale);
             k::ref::cross_entropy_prob_backward(d_want.data(), prob_want.data(), p.data(), rows, cols, scale);
-            check_each(d, d_want, [&](size_t i) { return 4 * kEps * scale * (prob_want[i] + p[i]) + kTiny; },
+            check_each(d, d_want, [&](size_t i) { return 2 * kEps * scale * prob_want[i] + kTiny; },
                        where("ce_prob backward", rows, cols));
         }
     }
@@ -307,6 +308,181 @@ TEST_CASE("MSE, BCE and BCE with logits") {
                 k::bce_logits_backward(d.data(), logit.data(), t->data(), n, scale);
                 k::ref::bce_logits_backward(d_want.data(), logit.data(), t->data(), n, scale);
                 check_close(d, d_want, 1e-6, scale * kTiny, where("bce_logits backward", n));
+            }
+        }
+    }
+}
+
+// Optimizers: the same float operations as the reference in the same order (no contraction in the
+// ISA translation units), so parameters and state must be bitwise identical after several steps.
+TEST_CASE("SGD (plain, weight decay, momentum, Nesterov) and Adam / AdamW are bitwise the reference") {
+    Restore restore;
+    struct Sgd {
+        float lr, momentum, wd;
+        bool nesterov;
+    };
+    const Sgd sgds[] = {{0.1f, 0.0f, 0.0f, false}, {0.05f, 0.0f, 1e-2f, false}, {0.01f, 0.9f, 0.0f, false},
+                        {0.01f, 0.9f, 1e-3f, false}, {0.02f, 0.8f, 0.0f, true}, {0.02f, 0.8f, 5e-4f, true}};
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (int64_t n : kSizes) {
+            for (const Sgd& o : sgds) {
+                std::vector<float> p = values(n, 61, -1.0f, 1.0f), v(p.size(), 0.0f), p_want = p, v_want = v;
+                for (int step = 0; step < 3; ++step) {
+                    const std::vector<float> g = values(n, 62 + static_cast<uint32_t>(step), -1.0f, 1.0f, step == 1);
+                    k::sgd_update(p.data(), o.momentum != 0.0f ? v.data() : nullptr, g.data(), n, o.lr, o.momentum, o.wd, o.nesterov);
+                    k::ref::sgd_update(p_want.data(), o.momentum != 0.0f ? v_want.data() : nullptr, g.data(), n, o.lr,
+                                       o.momentum, o.wd, o.nesterov);
+                }
+                check_equal(p, p_want, where("sgd param", n));
+                check_equal(v, v_want, where("sgd velocity", n));
+            }
+            for (int mode = 0; mode < 3; ++mode) {  // Adam, Adam + L2, AdamW
+                const float wd = mode == 0 ? 0.0f : 0.01f;
+                std::vector<float> p = values(n, 71, -1.0f, 1.0f), m(p.size(), 0.0f), v(p.size(), 0.0f);
+                std::vector<float> p_want = p, m_want = m, v_want = v;
+                for (int64_t step = 1; step <= 3; ++step) {
+                    const std::vector<float> g = values(n, 72 + static_cast<uint32_t>(step), -1.0f, 1.0f, step == 2);
+                    k::adam_update(p.data(), m.data(), v.data(), g.data(), n, 1e-3f, 0.9f, 0.999f, 1e-8f, wd, mode == 2, step);
+                    k::ref::adam_update(p_want.data(), m_want.data(), v_want.data(), g.data(), n, 1e-3f, 0.9f, 0.999f,
+                                        1e-8f, wd, mode == 2, step);
+                }
+                check_equal(p, p_want, where("adam param", n));
+                check_equal(m, m_want, where("adam m", n));
+                check_equal(v, v_want, where("adam v", n));
+            }
+        }
+    }
+}
+
+// Column and row sums: float runs of at most 8 (columns) or 11 (rows) additions per lane flushed into
+// double, so each sum is within 12 eps sum |x| of the reference's double sum (plus one rounding of
+// the accumulated dst).
+TEST_CASE("column_sum (set and accumulate) and row_sum") {
+    Restore restore;
+    const std::vector<std::pair<int64_t, int64_t>> shapes = {{0, 5},   {1, 1},   {1, 17},   {3, 7},   {7, 16},  {9, 33},
+                                                             {17, 64}, {31, 65}, {100, 10}, {64, 130}, {513, 47}, {5, 1003}};
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [rows, cols] : shapes) {
+            const std::vector<float> x = values(rows * cols, 81, -2.0f, 2.0f, true);
+            std::vector<double> col_abs(static_cast<size_t>(cols), 0.0), row_abs(static_cast<size_t>(rows), 0.0);
+            for (int64_t i = 0; i < rows; ++i)
+                for (int64_t j = 0; j < cols; ++j) {
+                    col_abs[static_cast<size_t>(j)] += std::abs(x[static_cast<size_t>(i * cols + j)]);
+                    row_abs[static_cast<size_t>(i)] += std::abs(x[static_cast<size_t>(i * cols + j)]);
+                }
+            for (bool acc : {false, true}) {
+                std::vector<float> got = values(cols, 82), want = got;
+                const std::vector<float> before = got;
+                k::column_sum(got.data(), x.data(), rows, cols, acc);
+                k::ref::column_sum(want.data(), x.data(), rows, cols, acc);
+                check_each(got, want, [&](size_t j) { return 12 * kEps * (col_abs[j] + std::abs(before[j])) + kTiny; },
+                           where(acc ? "column_sum accumulate" : "column_sum", rows, cols));
+            }
+            std::vector<float> got(static_cast<size_t>(rows), NAN), want = got;
+            k::row_sum(got.data(), x.data(), rows, cols);
+            k::ref::row_sum(want.data(), x.data(), rows, cols);
+            check_each(got, want, [&](size_t i) { return 12 * kEps * row_abs[i] + kTiny; }, where("row_sum", rows, cols));
+        }
+    }
+}
+
+namespace {
+
+// N x C batch: column c has mean offset[c % 5] and spread scale[c % 4]; column 2 is constant and,
+// from row N/2 on, column 3 drifts (a distribution shift between chunks of rows).
+std::vector<float> batch(int64_t N, int64_t C, uint32_t seed) {
+    const float offset[] = {0.0f, 3.0f, -50.0f, 1000.0f, 0.5f}, scale[] = {1.0f, 0.01f, 10.0f, 1e3f};
+    std::vector<float> x = values(N * C, seed, -1.0f, 1.0f);
+    for (int64_t i = 0; i < N; ++i)
+        for (int64_t c = 0; c < C; ++c) {
+            float& v = x[static_cast<size_t>(i * C + c)];
+            v = c == 2 ? 7.25f : offset[c % 5] + scale[c % 4] * v;
+            if (c == 3 && i >= N / 2) v += 2000.0f;
+        }
+    return x;
+}
+
+}  // namespace
+
+// BatchNorm error budget (per column; mean and std the reference's).
+//   mean: shifted sums in float runs of 8 rows into double: |d mean| <= 16 eps std + 1 ulp of mean.
+//   var: the shifted squares relative 8 eps, amplified by at most (1 + (mean - shift)^2 / var) <= ~4
+//        (the shift is a mean of earlier rows): rtol 40 eps; invstd half of that.
+//   xhat = (x - mean) invstd in float: |d xhat| <= |d mean| invstd + 40 eps |xhat| + 2 ulp;
+//   y = gamma xhat + beta: |gamma| |d xhat| + 2 ulp.
+// The reference itself loses eps |mean| invstd in x - mean (float), so offset columns carry that.
+TEST_CASE("BatchNorm1d training forward, eval forward and backward") {
+    Restore restore;
+    const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1},   {2, 3},  {7, 16},  {16, 17}, {33, 5},
+                                                             {64, 40}, {255, 33}, {257, 9}, {600, 20}, {1030, 4}};
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [N, C] : shapes) {
+            const size_t nc = static_cast<size_t>(N * C), cs = static_cast<size_t>(C);
+            const std::vector<float> x = batch(N, C, 91), gamma = values(C, 92, 0.5f, 2.0f), beta = values(C, 93);
+            const float eps = 1e-5f;
+            std::vector<float> y(nc), xh(nc), mean(cs), var(cs), is(cs);
+            std::vector<float> y_w(nc), xh_w(nc), mean_w(cs), var_w(cs), is_w(cs);
+            k::batchnorm_forward_train(y.data(), xh.data(), mean.data(), var.data(), is.data(), x.data(), gamma.data(),
+                                       beta.data(), N, C, eps);
+            k::ref::batchnorm_forward_train(y_w.data(), xh_w.data(), mean_w.data(), var_w.data(), is_w.data(), x.data(),
+                                            gamma.data(), beta.data(), N, C, eps);
+            auto sd = [&](size_t c) { return std::sqrt(double{var_w[c]}); };
+            auto mean_tol = [&](size_t c) { return 16 * kEps * sd(c) + kEps * std::abs(mean_w[c]) + kTiny; };
+            check_each(mean, mean_w, mean_tol, where("bn mean", N, C));
+            check_each(var, var_w, [&](size_t c) { return 40 * kEps * var_w[c] + kTiny; }, where("bn var", N, C));
+            check_each(is, is_w, [&](size_t c) { return 20 * kEps * is_w[c]; }, where("bn invstd", N, C));
+            auto xhat_tol = [&](size_t e) {
+                const size_t c = e % cs;
+                return mean_tol(c) * is_w[c] + 42 * kEps * std::abs(xh_w[e]) + kTiny;
+            };
+            check_each(xh, xh_w, xhat_tol, where("bn xhat", N, C));
+            check_each(y, y_w, [&](size_t e) { return std::abs(gamma[e % cs]) * xhat_tol(e) + 2 * kEps * std::abs(y_w[e]) + kTiny; },
+                       where("bn y", N, C));
+
+            // Eval: the reference's float expressions, bitwise.
+            const std::vector<float> rm = values(C, 94), rv = values(C, 95, 0.1f, 3.0f);
+            k::batchnorm_forward_eval(y.data(), xh.data(), is.data(), x.data(), gamma.data(), beta.data(), rm.data(),
+                                      rv.data(), N, C, eps);
+            k::ref::batchnorm_forward_eval(y_w.data(), xh_w.data(), is_w.data(), x.data(), gamma.data(), beta.data(),
+                                           rm.data(), rv.data(), N, C, eps);
+            check_equal(y, y_w, where("bn eval y", N, C));
+            check_equal(xh, xh_w, where("bn eval xhat", N, C));
+            check_equal(is, is_w, where("bn eval invstd", N, C));
+
+            // Backward from the reference's training xhat and invstd.
+            k::ref::batchnorm_forward_train(y_w.data(), xh_w.data(), mean_w.data(), var_w.data(), is_w.data(), x.data(),
+                                            gamma.data(), beta.data(), N, C, eps);
+            const std::vector<float> dy = values(N * C, 96);
+            std::vector<double> abs_dy(cs, 0.0), abs_dyx(cs, 0.0);
+            for (size_t e = 0; e < nc; ++e) {
+                abs_dy[e % cs] += std::abs(dy[e]);
+                abs_dyx[e % cs] += std::abs(double{dy[e]} * xh_w[e]);
+            }
+            for (bool batch_stats : {true, false}) {
+                std::vector<float> dx(nc, NAN), dx_w(nc, NAN), dg = values(C, 97), db = values(C, 98);
+                std::vector<float> dg_w = dg, db_w = db;
+                const std::vector<float> dg0 = dg, db0 = db;
+                k::batchnorm_backward(dx.data(), dg.data(), db.data(), dy.data(), xh_w.data(), is_w.data(), gamma.data(), N,
+                                      C, batch_stats);
+                k::ref::batchnorm_backward(dx_w.data(), dg_w.data(), db_w.data(), dy.data(), xh_w.data(), is_w.data(),
+                                           gamma.data(), N, C, batch_stats);
+                // Sums: float runs of 8 into double, then one float addition into the gradient.
+                check_each(dg, dg_w, [&](size_t c) { return 10 * kEps * (abs_dyx[c] + std::abs(dg0[c])) + kTiny; },
+                           where("bn diff_gamma", N, C));
+                check_each(db, db_w, [&](size_t c) { return 10 * kEps * (abs_dy[c] + std::abs(db0[c])) + kTiny; },
+                           where("bn diff_beta", N, C));
+                // diff_src = k dy - (k sum dy / N + k sum(dy xhat) / N xhat) in float (4 roundings of its
+                // terms) from sums within 10 eps of their absolute sums.
+                check_each(dx, dx_w, [&](size_t e) {
+                    const size_t c = e % cs;
+                    const double kk = std::abs(double{gamma[c]} * is_w[c]), n = static_cast<double>(N);
+                    if (!batch_stats) return 2 * kEps * kk * std::abs(dy[e]) + kTiny;
+                    return kk * (4 * kEps * (std::abs(dy[e]) + abs_dy[c] / n + std::abs(xh_w[e]) * abs_dyx[c] / n) +
+                                 10 * kEps * (abs_dy[c] + std::abs(xh_w[e]) * abs_dyx[c]) / n) + kTiny;
+                }, where(batch_stats ? "bn diff_src" : "bn diff_src (running)", N, C));
             }
         }
     }

@@ -6,6 +6,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "simd/math.hpp"
 
@@ -63,6 +64,45 @@ inline void for_vectors(int64_t n, Body&& body) {
 #pragma GCC unroll 2
     for (; i + W <= n; i += W) body(i, Full{});
     if (i < n) body(i, Tail{n - i});
+}
+
+template <class Arch>
+using vdouble = xsimd::batch<double, Arch>;
+
+// The lower and upper halves of v's lanes as doubles (exact).
+template <class Arch>
+inline void widen(vfloat<Arch> v, vdouble<Arch>& lo, vdouble<Arch>& hi) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        const __m512 r = v;
+        lo = _mm512_cvtps_pd(_mm512_castps512_ps256(r));
+        hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r), 1)));
+    } else
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+        const __m256 r = v;
+        lo = _mm256_cvtps_pd(_mm256_castps256_ps128(r));
+        hi = _mm256_cvtps_pd(_mm256_extractf128_ps(r, 1));
+    } else
+#endif
+    if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
+        const __m128 r = v;
+        lo = _mm_cvtps_pd(r);
+        hi = _mm_cvtps_pd(_mm_movehl_ps(r, r));
+    } else {
+        static_assert(sizeof(Arch) == 0, "widen: add this Arch");
+    }
+}
+// Lanes of v narrowed to float: lo's lanes first, then hi's.
+template <class Arch>
+inline vfloat<Arch> narrow(vdouble<Arch> lo, vdouble<Arch> hi) {
+    alignas(64) double buf[2 * vdouble<Arch>::size];
+    lo.store_aligned(buf);
+    hi.store_aligned(buf + vdouble<Arch>::size);
+    alignas(64) float out[vfloat<Arch>::size];
+    for (size_t k = 0; k < vfloat<Arch>::size; ++k) out[k] = static_cast<float>(buf[k]);
+    return vfloat<Arch>::load_aligned(out);
 }
 
 // The lanes of v added in double.

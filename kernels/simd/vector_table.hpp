@@ -3,8 +3,11 @@
 // initialised statically (constinit) and usable from any static initialiser.
 #pragma once
 
+#include "simd/batchnorm_kernel.hpp"
 #include "simd/elementwise_kernel.hpp"
 #include "simd/loss_kernel.hpp"
+#include "simd/optimizer_kernel.hpp"
+#include "simd/reduce_kernel.hpp"
 #include "simd/softmax_kernel.hpp"
 #include "simd/vector_isa.hpp"
 
@@ -31,6 +34,13 @@ constexpr detail::VectorIsa vector_table(const char* name) {
     t.bce_backward = &bce_backward<Arch>;
     t.bce_logits_forward = &bce_logits_forward<Arch>;
     t.bce_logits_backward = &bce_logits_backward<Arch>;
+    t.column_sum = &column_sum<Arch>;
+    t.row_sum = &row_sum<Arch>;
+    t.batchnorm_forward_train = &batchnorm_forward_train<Arch>;
+    t.batchnorm_forward_eval = &batchnorm_forward_eval<Arch>;
+    t.batchnorm_backward = &batchnorm_backward<Arch>;
+    t.sgd_update = &sgd_update<Arch>;
+    t.adam_update = &adam_update<Arch>;
     return t;
 }
 
