@@ -487,3 +487,35 @@ TEST_CASE("BatchNorm1d training forward, eval forward and backward") {
         }
     }
 }
+
+// Philox: element i is a function of (seed, offset, i) only, so every ISA must reproduce the
+// reference's masks and fills bitwise, for any offset (high counter word included) and any n.
+TEST_CASE("dropout masks, uniform and normal fills are bitwise the reference's") {
+    Restore restore;
+    const uint64_t seeds[] = {0, 42, 0x123456789abcdefull};
+    const uint64_t offsets[] = {0, 1, 5, 0xFFFFFFFFull, 0xFFFFFFFFFFFFFFF0ull};
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (int64_t n : kSizes) {
+            for (uint64_t seed : seeds) {
+                for (uint64_t offset : offsets) {
+                    const std::vector<float> x = values(n, 101);
+                    for (float p : {0.0f, 0.1f, 0.5f, 1.0f}) {
+                        std::vector<float> d(x.size(), NAN), m(x.size(), NAN), d_w(x.size(), NAN), m_w(x.size(), NAN);
+                        k::dropout_forward(d.data(), m.data(), x.data(), n, p, seed, offset);
+                        k::ref::dropout_forward(d_w.data(), m_w.data(), x.data(), n, p, seed, offset);
+                        check_equal(m, m_w, where("dropout mask", n));
+                        check_equal(d, d_w, where("dropout dst", n));
+                    }
+                    std::vector<float> u(x.size(), NAN), u_w(x.size(), NAN);
+                    k::uniform_fill(u.data(), n, -0.25f, 3.0f, seed, offset);
+                    k::ref::uniform_fill(u_w.data(), n, -0.25f, 3.0f, seed, offset);
+                    check_equal(u, u_w, where("uniform_fill", n));
+                    k::normal_fill(u.data(), n, 0.5f, 2.0f, seed, offset);
+                    k::ref::normal_fill(u_w.data(), n, 0.5f, 2.0f, seed, offset);
+                    check_equal(u, u_w, where("normal_fill", n));
+                }
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@
 #include "simd/elementwise_kernel.hpp"
 #include "simd/loss_kernel.hpp"
 #include "simd/optimizer_kernel.hpp"
+#include "simd/random_kernel.hpp"
 #include "simd/reduce_kernel.hpp"
 #include "simd/softmax_kernel.hpp"
 #include "simd/vector_isa.hpp"
@@ -41,6 +42,9 @@ constexpr detail::VectorIsa vector_table(const char* name) {
     t.batchnorm_backward = &batchnorm_backward<Arch>;
     t.sgd_update = &sgd_update<Arch>;
     t.adam_update = &adam_update<Arch>;
+    t.uniform_fill = &uniform_fill<Arch>;
+    t.normal_fill = &normal_fill<Arch>;
+    t.dropout_forward = &dropout_forward<Arch>;
     return t;
 }
 
