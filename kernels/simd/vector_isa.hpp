@@ -8,6 +8,9 @@
 
 namespace nnfs::kernels::detail {
 
+// The vector math functions of kernels/simd/math.hpp, exposed for the accuracy test.
+enum class MathFn { Exp, Log, Log1m, Tanh, Sigmoid };
+
 struct VectorIsa {
     const char* name = "ref";  // "avx512", "avx2", "sse2" or "ref"
     decltype(&ref::activation_forward) activation_forward = &ref::activation_forward;
@@ -38,6 +41,8 @@ struct VectorIsa {
     decltype(&ref::dropout_forward) dropout_forward = &ref::dropout_forward;
     decltype(&ref::sgd_update) sgd_update = &ref::sgd_update;
     decltype(&ref::adam_update) adam_update = &ref::adam_update;
+    // dst[i] = fn(src[i]) with this ISA's vector math (null for ref); only tests call it.
+    void (*math)(MathFn fn, float* dst, const float* src, int64_t n) = nullptr;
 };
 
 extern const VectorIsa vector_ref;  // every slot the scalar reference

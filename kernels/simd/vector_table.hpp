@@ -15,6 +15,20 @@
 namespace nnfs::kernels::simd {
 
 template <class Arch>
+void math(detail::MathFn fn, float* dst, const float* src, int64_t n) {
+    for_vectors<Arch>(n, [&](int64_t i, auto part) {
+        const vfloat<Arch> x = load<Arch>(src + i, part);
+        switch (fn) {
+            case detail::MathFn::Exp: store<Arch>(dst + i, exp<Arch>(x), part); break;
+            case detail::MathFn::Log: store<Arch>(dst + i, log<Arch>(x), part); break;
+            case detail::MathFn::Log1m: store<Arch>(dst + i, log1m<Arch>(x), part); break;
+            case detail::MathFn::Tanh: store<Arch>(dst + i, tanh<Arch>(x), part); break;
+            case detail::MathFn::Sigmoid: store<Arch>(dst + i, sigmoid<Arch>(x), part); break;
+        }
+    });
+}
+
+template <class Arch>
 constexpr detail::VectorIsa vector_table(const char* name) {
     detail::VectorIsa t;
     t.name = name;
@@ -45,6 +59,7 @@ constexpr detail::VectorIsa vector_table(const char* name) {
     t.uniform_fill = &uniform_fill<Arch>;
     t.normal_fill = &normal_fill<Arch>;
     t.dropout_forward = &dropout_forward<Arch>;
+    t.math = &math<Arch>;
     return t;
 }
 
