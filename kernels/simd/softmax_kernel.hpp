@@ -19,11 +19,7 @@ inline float row_max(const float* x, int64_t cols) {
     for_vectors<Arch>(cols, [&](int64_t j, auto part) {
         m = xsimd::max(m, load<Arch>(x + j, part, -std::numeric_limits<float>::infinity()));
     });
-    alignas(64) float lanes[V::size];
-    m.store_aligned(lanes);
-    float r = lanes[0];
-    for (float v : lanes) r = v > r ? v : r;
-    return r;
+    return max_lane<Arch>(m);
 }
 
 // The row's max and log(sum_j exp(x_j - max)).

@@ -22,12 +22,26 @@ template <class Arch>
 inline vfloat<Arch> load(const float* p, Full) {
     return vfloat<Arch>::load_unaligned(p);
 }
-// Lanes past the tail read `pad` (0 unless a kernel needs a harmless value there).
+// Lanes past the tail read `pad` (0 unless a kernel needs a harmless value there). AVX-512 and AVX2 use
+// masked loads and stores (memory past the tail is never touched); SSE2 goes through a stack buffer.
 template <class Arch>
 inline vfloat<Arch> load(const float* p, Tail t, float pad = 0.0f) {
-    alignas(64) float buf[vfloat<Arch>::size];
-    for (int64_t k = 0; k < static_cast<int64_t>(vfloat<Arch>::size); ++k) buf[k] = k < t.n ? p[k] : pad;
-    return vfloat<Arch>::load_aligned(buf);
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        return _mm512_mask_loadu_ps(_mm512_set1_ps(pad), static_cast<__mmask16>((1u << t.n) - 1), p);
+    } else
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(t.n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        return _mm256_blendv_ps(_mm256_set1_ps(pad), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+    } else
+#endif
+    {
+        alignas(64) float buf[vfloat<Arch>::size];
+        for (int64_t k = 0; k < static_cast<int64_t>(vfloat<Arch>::size); ++k) buf[k] = k < t.n ? p[k] : pad;
+        return vfloat<Arch>::load_aligned(buf);
+    }
 }
 template <class Arch>
 inline vfloat<Arch> load(const float* p, Full, float) {
@@ -39,9 +53,22 @@ inline void store(float* p, vfloat<Arch> v, Full) {
 }
 template <class Arch>
 inline void store(float* p, vfloat<Arch> v, Tail t) {
-    alignas(64) float buf[vfloat<Arch>::size];
-    v.store_aligned(buf);
-    for (int64_t k = 0; k < t.n; ++k) p[k] = buf[k];
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << t.n) - 1), v);
+    } else
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(t.n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        _mm256_maskstore_ps(p, m, v);
+    } else
+#endif
+    {
+        alignas(64) float buf[vfloat<Arch>::size];
+        v.store_aligned(buf);
+        for (int64_t k = 0; k < t.n; ++k) p[k] = buf[k];
+    }
 }
 // Zeroes the lanes past the tail (for sums).
 template <class Arch>
@@ -50,10 +77,17 @@ inline vfloat<Arch> keep(vfloat<Arch> v, Full) {
 }
 template <class Arch>
 inline vfloat<Arch> keep(vfloat<Arch> v, Tail t) {
-    alignas(64) float buf[vfloat<Arch>::size];
-    v.store_aligned(buf);
-    for (int64_t k = t.n; k < static_cast<int64_t>(vfloat<Arch>::size); ++k) buf[k] = 0.0f;
-    return vfloat<Arch>::load_aligned(buf);
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        return _mm512_maskz_mov_ps(static_cast<__mmask16>((1u << t.n) - 1), v);
+    } else
+#endif
+    {
+        alignas(64) float buf[vfloat<Arch>::size];
+        v.store_aligned(buf);
+        for (int64_t k = t.n; k < static_cast<int64_t>(vfloat<Arch>::size); ++k) buf[k] = 0.0f;
+        return vfloat<Arch>::load_aligned(buf);
+    }
 }
 
 // body(i, Full{}) for every whole vector at element i, then body(i, Tail{n - i}) if n is not a multiple of W.
@@ -105,14 +139,29 @@ inline vfloat<Arch> narrow(vdouble<Arch> lo, vdouble<Arch> hi) {
     return vfloat<Arch>::load_aligned(out);
 }
 
-// The lanes of v added in double.
+// The lanes of v added in double (widened, then a fixed tree: deterministic).
 template <class Arch>
 inline double sum_lanes(vfloat<Arch> v) {
-    alignas(64) float buf[vfloat<Arch>::size];
-    v.store_aligned(buf);
-    double s = 0.0;
-    for (float x : buf) s += x;
-    return s;
+    vdouble<Arch> lo, hi;
+    widen<Arch>(v, lo, hi);
+    return xsimd::hadd(lo + hi);
+}
+
+// The largest lane of v.
+template <class Arch>
+inline float max_lane(vfloat<Arch> v) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        return _mm512_reduce_max_ps(v);
+    } else
+#endif
+    {
+        alignas(64) float lanes[vfloat<Arch>::size];
+        v.store_aligned(lanes);
+        float r = lanes[0];
+        for (float x : lanes) r = x > r ? x : r;
+        return r;
+    }
 }
 
 // sum_i term(i, part) over n elements, term returning a vector of per-element terms. Four float
