@@ -140,7 +140,7 @@ TEST_CASE("activations forward and backward, in place too") {
                 check_close(y, want, 1e-6, kTiny, where(act_name(act), n) + " forward");
                 std::vector<float> inplace = x;
                 k::activation_forward(act, inplace.data(), inplace.data(), n);
-                CHECK(std::memcmp(inplace.data(), y.data(), y.size() * sizeof(float)) == 0);
+                check_equal(inplace, y, where(act_name(act), n) + " in place");
                 // Backward from the reference's y: the same float operations (the ISA units are
                 // built with -ffp-contract=off), so bitwise equal.
                 std::vector<float> dx(x.size(), NAN), dx_want(x.size(), NAN);
@@ -161,7 +161,7 @@ TEST_CASE("multiply and fill are exact") {
             std::vector<float> got(a.size() + 1, -7.0f), want(a.size() + 1, -7.0f);
             k::multiply(got.data(), a.data(), b.data(), n);
             k::ref::multiply(want.data(), a.data(), b.data(), n);
-            CHECK_MESSAGE(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0, where("multiply", n));
+            check_equal(got, want, where("multiply", n));
             k::fill(got.data(), 2.5f, n);
             CHECK(std::count(got.begin(), got.end() - 1, 2.5f) == n);
             CHECK(got.back() == -7.0f);  // nothing past n written
