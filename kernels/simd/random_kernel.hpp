@@ -46,13 +46,56 @@ inline void mulhilo(vu32<Arch> a, uint32_t m, vu32<Arch>& hi, vu32<Arch>& lo) {
     const U64 even = mul_even<Arch>(a, m);                                           // lanes 0, 2, ...
     const U64 odd = mul_even<Arch>(xsimd::bitwise_cast<vu32<Arch>>(xsimd::bitwise_cast<U64>(a) >> 32), m);  // 1, 3, ...
     hi = xsimd::bitwise_cast<vu32<Arch>>((even >> 32) | (odd & U64(0xFFFFFFFF00000000ull)));
-    lo = a * vu32<Arch>(m);
+    lo = xsimd::bitwise_cast<vu32<Arch>>((even & U64(0xFFFFFFFFull)) | (odd << 32));
 }
 
-// Elements [4 W g, 4 W (g + 1)) of the stream (seed, offset) as 32-bit words, g counted from `block0`
-// = offset + W g: out[4 j + w] = word w of block block0 + j.
+// The 4 x W words c_q[j] (word q of block j) in element order: out[0] holds elements 0..W-1 of the
+// group (words 0-3 of blocks 0, 1, ...), out[1] the next W, ...: a 4 x 4 transpose inside each
+// 128-bit lane (unpack), then the 128-bit lanes put in block order.
 template <class Arch>
-inline void philox_group(uint32_t* out, uint64_t seed, uint64_t block0) {
+inline void interleave4(const vu32<Arch> (&c)[4], vu32<Arch> (&out)[4]) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        const __m512i t0 = _mm512_unpacklo_epi32(c[0], c[1]), t1 = _mm512_unpackhi_epi32(c[0], c[1]);
+        const __m512i t2 = _mm512_unpacklo_epi32(c[2], c[3]), t3 = _mm512_unpackhi_epi32(c[2], c[3]);
+        // u_k holds blocks k, k + 4, k + 8, k + 12 in its four 128-bit lanes.
+        const __m512i u0 = _mm512_unpacklo_epi64(t0, t2), u1 = _mm512_unpackhi_epi64(t0, t2);
+        const __m512i u2 = _mm512_unpacklo_epi64(t1, t3), u3 = _mm512_unpackhi_epi64(t1, t3);
+        const __m512i a = _mm512_shuffle_i32x4(u0, u1, 0x88), b = _mm512_shuffle_i32x4(u2, u3, 0x88);  // b0 b8 b1 b9 | b2 b10 b3 b11
+        const __m512i e = _mm512_shuffle_i32x4(u0, u1, 0xDD), f = _mm512_shuffle_i32x4(u2, u3, 0xDD);  // b4 b12 b5 b13 | b6 b14 b7 b15
+        out[0] = _mm512_shuffle_i32x4(a, b, 0x88);
+        out[1] = _mm512_shuffle_i32x4(e, f, 0x88);
+        out[2] = _mm512_shuffle_i32x4(a, b, 0xDD);
+        out[3] = _mm512_shuffle_i32x4(e, f, 0xDD);
+    } else
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+        const __m256i t0 = _mm256_unpacklo_epi32(c[0], c[1]), t1 = _mm256_unpackhi_epi32(c[0], c[1]);
+        const __m256i t2 = _mm256_unpacklo_epi32(c[2], c[3]), t3 = _mm256_unpackhi_epi32(c[2], c[3]);
+        const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);  // b0 | b4, b1 | b5
+        const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);  // b2 | b6, b3 | b7
+        out[0] = _mm256_permute2x128_si256(u0, u1, 0x20);
+        out[1] = _mm256_permute2x128_si256(u2, u3, 0x20);
+        out[2] = _mm256_permute2x128_si256(u0, u1, 0x31);
+        out[3] = _mm256_permute2x128_si256(u2, u3, 0x31);
+    } else
+#endif
+    if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
+        const __m128i t0 = _mm_unpacklo_epi32(c[0], c[1]), t1 = _mm_unpackhi_epi32(c[0], c[1]);
+        const __m128i t2 = _mm_unpacklo_epi32(c[2], c[3]), t3 = _mm_unpackhi_epi32(c[2], c[3]);
+        out[0] = _mm_unpacklo_epi64(t0, t2);
+        out[1] = _mm_unpackhi_epi64(t0, t2);
+        out[2] = _mm_unpacklo_epi64(t1, t3);
+        out[3] = _mm_unpackhi_epi64(t1, t3);
+    } else {
+        static_assert(sizeof(Arch) == 0, "interleave4: add this Arch");
+    }
+}
+
+// The 4 W words of elements [4 W g, 4 W (g + 1)), i.e. blocks block0 .. block0 + W - 1, in element order.
+template <class Arch>
+inline void philox_group(vu32<Arch> (&out)[4], uint64_t seed, uint64_t block0) {
     using U = vu32<Arch>;
     constexpr size_t W = U::size;
     constexpr uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
@@ -61,55 +104,49 @@ inline void philox_group(uint32_t* out, uint64_t seed, uint64_t block0) {
         lo32[j] = static_cast<uint32_t>(block0 + j);
         hi32[j] = static_cast<uint32_t>((block0 + j) >> 32);
     }
-    U c0 = U::load_aligned(lo32), c1 = U::load_aligned(hi32), c2(0u), c3(0u);
+    U c[4] = {U::load_aligned(lo32), U::load_aligned(hi32), U(0u), U(0u)};
     uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
     for (int round = 0; round < 10; ++round) {
         U hi0, lo0, hi1, lo1;
-        mulhilo<Arch>(c0, M0, hi0, lo0);
-        mulhilo<Arch>(c2, M1, hi1, lo1);
-        c0 = hi1 ^ c1 ^ U(k0);
-        c1 = lo1;
-        c2 = hi0 ^ c3 ^ U(k1);
-        c3 = lo0;
+        mulhilo<Arch>(c[0], M0, hi0, lo0);
+        mulhilo<Arch>(c[2], M1, hi1, lo1);
+        c[0] = hi1 ^ c[1] ^ U(k0);
+        c[1] = lo1;
+        c[2] = hi0 ^ c[3] ^ U(k1);
+        c[3] = lo0;
         k0 += W0;
         k1 += W1;
     }
-    alignas(64) uint32_t w[4][W];
-    c0.store_aligned(w[0]);
-    c1.store_aligned(w[1]);
-    c2.store_aligned(w[2]);
-    c3.store_aligned(w[3]);
-    for (size_t j = 0; j < W; ++j)
-        for (size_t q = 0; q < 4; ++q) out[4 * j + q] = w[q][j];
+    interleave4<Arch>(c, out);
 }
 
-// Calls body(i, bits, count): bits holds the words of elements [i, i + count), count = 4 W except at the end.
+// Calls body(i, words, count): words[q] holds the bits of elements i + q W .. i + q W + W - 1;
+// count = 4 W except at the end.
 template <class Arch, class Body>
 inline void for_philox_groups(int64_t n, uint64_t seed, uint64_t offset, Body&& body) {
     constexpr int64_t W = vu32<Arch>::size;
-    alignas(64) uint32_t bits[4 * W];
+    vu32<Arch> words[4];
     for (int64_t i = 0; i < n; i += 4 * W) {
-        philox_group<Arch>(bits, seed, offset + static_cast<uint64_t>(i / 4));
-        body(i, bits, n - i < 4 * W ? n - i : 4 * W);
+        philox_group<Arch>(words, seed, offset + static_cast<uint64_t>(i / 4));
+        body(i, words, n - i < 4 * W ? n - i : 4 * W);
     }
 }
 
-// uniform01(bits) = (bits >> 8) 2^-24, as floats, for the words bits[0, W).
+// uniform01(bits) = (bits >> 8) 2^-24, as floats.
 template <class Arch>
-inline vfloat<Arch> uniform01(const uint32_t* bits) {
-    const auto b = vu32<Arch>::load_aligned(bits) >> 8;
-    return xsimd::to_float(xsimd::bitwise_cast<xsimd::batch<int32_t, Arch>>(b)) * vfloat<Arch>(0x1p-24f);
+inline vfloat<Arch> uniform01(vu32<Arch> bits) {
+    return xsimd::to_float(xsimd::bitwise_cast<xsimd::batch<int32_t, Arch>>(bits >> 8)) * vfloat<Arch>(0x1p-24f);
 }
 
-// The 4 W elements of a group through f(k, u) (k: element within the group, u: its uniforms), the
-// last group partly.
+// The elements of a group through f(k, u, part) (k: element within the group, u: their uniforms),
+// the last group partly.
 template <class Arch, class F>
-inline void map_group(int64_t count, const uint32_t* bits, F&& f) {
+inline void map_group(int64_t count, const vu32<Arch> (&words)[4], F&& f) {
     constexpr int64_t W = vfloat<Arch>::size;
-    for (int64_t k = 0; k < count; k += W) {
-        const vfloat<Arch> u = uniform01<Arch>(bits + k);
-        if (count - k >= W) f(k, u, Full{});
-        else f(k, u, Tail{count - k});
+    for (int q = 0; q < 4 && q * W < count; ++q) {
+        const vfloat<Arch> u = uniform01<Arch>(words[q]);
+        if (count - q * W >= W) f(q * W, u, Full{});
+        else f(q * W, u, Tail{count - q * W});
     }
 }
 
@@ -117,8 +154,8 @@ inline void map_group(int64_t count, const uint32_t* bits, F&& f) {
 template <class Arch>
 void uniform_fill(float* dst, int64_t n, float lo, float hi, uint64_t seed, uint64_t offset) {
     const vfloat<Arch> vlo(lo), width(hi - lo);
-    for_philox_groups<Arch>(n, seed, offset, [&](int64_t i, const uint32_t* bits, int64_t count) {
-        map_group<Arch>(count, bits, [&](int64_t k, vfloat<Arch> u, auto part) { store<Arch>(dst + i + k, vlo + width * u, part); });
+    for_philox_groups<Arch>(n, seed, offset, [&](int64_t i, const vu32<Arch>(&words)[4], int64_t count) {
+        map_group<Arch>(count, words, [&](int64_t k, vfloat<Arch> u, auto part) { store<Arch>(dst + i + k, vlo + width * u, part); });
     });
 }
 
@@ -127,8 +164,8 @@ template <class Arch>
 void dropout_forward(float* dst, float* mask, const float* src, int64_t n, float p, uint64_t seed, uint64_t offset) {
     using V = vfloat<Arch>;
     const V keep(p < 1.0f ? 1.0f / (1.0f - p) : 0.0f), vp(p);
-    for_philox_groups<Arch>(n, seed, offset, [&](int64_t i, const uint32_t* bits, int64_t count) {
-        map_group<Arch>(count, bits, [&](int64_t k, V u, auto part) {
+    for_philox_groups<Arch>(n, seed, offset, [&](int64_t i, const vu32<Arch>(&words)[4], int64_t count) {
+        map_group<Arch>(count, words, [&](int64_t k, V u, auto part) {
             const V m = xsimd::select(u >= vp, keep, V(0.0f));
             store<Arch>(mask + i + k, m, part);
             store<Arch>(dst + i + k, load<Arch>(src + i + k, part) * m, part);
@@ -141,7 +178,9 @@ void dropout_forward(float* dst, float* mask, const float* src, int64_t n, float
 // the even element takes r cos theta, the odd one r sin theta; dst = mean + std z.
 template <class Arch>
 void normal_fill(float* dst, int64_t n, float mean, float std, uint64_t seed, uint64_t offset) {
-    for_philox_groups<Arch>(n, seed, offset, [&](int64_t i, const uint32_t* bits, int64_t count) {
+    for_philox_groups<Arch>(n, seed, offset, [&](int64_t i, const vu32<Arch>(&words)[4], int64_t count) {
+        alignas(64) uint32_t bits[4 * vu32<Arch>::size];
+        for (int q = 0; q < 4; ++q) words[q].store_aligned(bits + q * vu32<Arch>::size);
         for (int64_t k = 0; k < count; k += 2) {
             const double u1 = (static_cast<double>(bits[k] >> 8) + 1.0) * 0x1p-24;
             const double u2 = static_cast<double>(bits[k + 1] >> 8) * 0x1p-24;
