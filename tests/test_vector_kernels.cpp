@@ -421,7 +421,8 @@ std::vector<float> batch(int64_t N, int64_t C, uint32_t seed) {
 TEST_CASE("BatchNorm1d training forward, eval forward and backward") {
     Restore restore;
     const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1},   {2, 3},  {7, 16},  {16, 17}, {33, 5},
-                                                             {64, 40}, {255, 33}, {257, 9}, {600, 20}, {1030, 4}};
+                                                             {64, 40}, {255, 33}, {257, 9}, {600, 20}, {1030, 4},
+                                                             {9, 300}, {260, 513}};  // C > 256: several column panels
     for (Isa isa : runnable_isas()) {
         k::set_max_isa(isa);
         for (auto [N, C] : shapes) {
