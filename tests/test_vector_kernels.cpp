@@ -200,12 +200,13 @@ const std::vector<std::pair<int64_t, int64_t>> kShapes = {{1, 1},  {5, 1},   {3,
 
 }  // namespace
 
-// Softmax error budget. log_sum = log s, s = sum_j exp(x_j - m): the vector kernel sums float exps
-// (each within 2e-7) in runs of at most 11 float additions flushed into double, so s is within ~1e-6
-// relative and log_sum within 1e-6 absolute of the reference's (double sum). Then
-// lp = (x - m) - log_sum is the same float expression (the same x - m; the subtraction may round
-// to a neighbour: 1 ulp of lp), so |d lp| <= 1e-6 + 2 eps |lp|; softmax y = exp(lp) adds its own
-// 2e-7 + 1 ulp relative: |d y| <= y (1.5e-6 + 2 eps |lp|).
+// Softmax error budget. s = sum_j exp(x_j - m): the vector kernel sums float exps (each within 2e-7)
+// in runs of at most 11 float additions flushed into double, so s is within ~1e-6 relative and
+// log_sum = log s within 1e-6 absolute of the reference's (double sum). Log-softmax
+// lp = (x - m) - log_sum is the reference's float expression (the same x - m; the subtraction may
+// round to a neighbour: 1 ulp of lp), so |d lp| <= 1e-6 + 2 eps |lp|. Softmax: the kernel's
+// exp(x - m) (1 / s) is within 2e-7 + 2 ulp + 1e-6 of exact, the reference's exp(lp) within ~1e-7 +
+// eps |lp| (its rounding of lp): |d y| <= y (1.5e-6 + 2 eps |lp|).
 TEST_CASE("softmax, log-softmax and softmax backward") {
     Restore restore;
     for (Isa isa : runnable_isas()) {
