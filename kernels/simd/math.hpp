@@ -48,9 +48,9 @@ inline vfloat<Arch> divide(vfloat<Arch> n, vfloat<Arch> d) {
     }
 }
 
-// exp(x): x = n ln2 + r with |r| <= ln2 / 2 (Cody-Waite: n * kLn2Hi is exact for |n| < 2^15, so no
-// FMA is needed), e^r by Cephes' degree-7 polynomial, then 2^n applied in two halves so that results
-// in the subnormal range are rounded once and 2^128 overflows to +inf.
+// exp(x): x = n ln2 + r with |r| <= ln2 / 2 (Cody-Waite: n * kLn2Hi is exact for |n| < 2^15),
+// e^r by Cephes' degree-7 polynomial, then p 2^n rounded once, also into the subnormals, and +inf
+// from 2^128 on: AVX-512 vscalefps; elsewhere 2^n applied in two halves (both normal floats).
 template <class Arch>
 inline vfloat<Arch> exp(vfloat<Arch> x) {
     using V = vfloat<Arch>;
@@ -58,8 +58,7 @@ inline vfloat<Arch> exp(vfloat<Arch> x) {
     constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
     x = xsimd::max(xsimd::min(x, V(89.0f)), V(-104.0f));  // beyond: +inf / 0 anyway; keeps n in range
     const V n = xsimd::nearbyint(x * V(kLog2e));
-    V r = x - n * V(kLn2Hi);
-    r = r - n * V(kLn2Lo);
+    const V r = fmadd<Arch>(-n, V(kLn2Lo), fmadd<Arch>(-n, V(kLn2Hi), x));  // x - n ln2
     V p = V(1.9875691500e-4f);
     p = fmadd<Arch>(p, r, V(1.3981999507e-3f));
     p = fmadd<Arch>(p, r, V(8.3334519073e-3f));
@@ -67,12 +66,18 @@ inline vfloat<Arch> exp(vfloat<Arch> x) {
     p = fmadd<Arch>(p, r, V(1.6666665459e-1f));
     p = fmadd<Arch>(p, r, V(5.0000001201e-1f));
     p = fmadd<Arch>(p, r * r, r) + V(1.0f);
-    // 2^n = 2^h 2^(n-h), h = floor(n / 2): both factors are normal floats for n in [-150, 129].
-    const I ni = xsimd::to_int(n);
-    const I h = ni >> 1;
-    const V s1 = xsimd::bitwise_cast<V>((h + I(127)) << 23);
-    const V s2 = xsimd::bitwise_cast<V>((ni - h + I(127)) << 23);
-    return (p * s1) * s2;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        return _mm512_scalef_ps(p, n);
+    } else
+#endif
+    {
+        const I ni = xsimd::to_int(n);
+        const I h = ni >> 1;  // 2^n = 2^h 2^(n-h), both normal for n in [-150, 129]
+        const V s1 = xsimd::bitwise_cast<V>((h + I(127)) << 23);
+        const V s2 = xsimd::bitwise_cast<V>((ni - h + I(127)) << 23);
+        return (p * s1) * s2;
+    }
 }
 
 // tanh(x): Cephes' odd polynomial for |x| < 0.625, else sign(x) (1 - 2 / (exp(2|x|) + 1)) with |x|
