@@ -82,6 +82,12 @@ inline vfloat<Arch> keep(vfloat<Arch> v, Tail t) {
         return _mm512_maskz_mov_ps(static_cast<__mmask16>((1u << t.n) - 1), v);
     } else
 #endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(t.n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        return _mm256_and_ps(v, _mm256_castsi256_ps(m));
+    } else
+#endif
     {
         alignas(64) float buf[vfloat<Arch>::size];
         v.store_aligned(buf);
