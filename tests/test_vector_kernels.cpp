@@ -526,3 +526,49 @@ TEST_CASE("dropout masks, uniform and normal fills are bitwise the reference's")
         }
     }
 }
+
+// The vector kernels are single-threaded and reduce in a fixed order: their results cannot depend
+// on the thread count. Checked on the reductions (losses, sums, BatchNorm statistics) at sizes
+// where a threaded kernel would split the work.
+TEST_CASE("results are bitwise identical for 1 and 2 threads") {
+    Restore restore;
+    const int64_t rows = 600, cols = 70, n = rows * cols;
+    const std::vector<float> x = values(n, 111, -3.0f, 3.0f), t = values(n, 112, 0.0f, 1.0f);
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        std::vector<float> results[2];
+        for (int threads : {1, 2}) {
+            k::set_num_threads(threads);
+            std::vector<float>& r = results[threads - 1];
+            std::vector<float> prob(x.size()), y(x.size()), xh(x.size()), cs(static_cast<size_t>(cols), 0.0f);
+            std::vector<float> mean(cs.size()), var(cs.size()), is(cs.size());
+            const std::vector<float> ones(cs.size(), 1.0f), zeros(cs.size(), 0.0f);
+            r.push_back(k::mse_forward(x.data(), t.data(), n));
+            r.push_back(k::bce_logits_forward(x.data(), t.data(), n));
+            r.push_back(k::cross_entropy_prob_forward(prob.data(), x.data(), t.data(), rows, cols));
+            k::column_sum(cs.data(), x.data(), rows, cols, false);
+            k::batchnorm_forward_train(y.data(), xh.data(), mean.data(), var.data(), is.data(), x.data(), ones.data(),
+                                       zeros.data(), rows, cols, 1e-5f);
+            for (const auto* v : {&prob, &cs, &mean, &var, &y}) r.insert(r.end(), v->begin(), v->end());
+        }
+        check_equal(results[1], results[0], where("threads 2 vs 1", rows, cols));
+    }
+}
+
+TEST_CASE("softmax and log-softmax in place") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [rows, cols] : kShapes) {
+            const std::vector<float> x = logits(rows, cols, 121);
+            std::vector<float> y(x.size()), in = x;
+            k::softmax_forward(y.data(), x.data(), rows, cols);
+            k::softmax_forward(in.data(), in.data(), rows, cols);
+            check_equal(in, y, where("softmax in place", rows, cols));
+            in = x;
+            k::log_softmax_forward(y.data(), x.data(), rows, cols);
+            k::log_softmax_forward(in.data(), in.data(), rows, cols);
+            check_equal(in, y, where("log_softmax in place", rows, cols));
+        }
+    }
+}
