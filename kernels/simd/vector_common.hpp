@@ -1,6 +1,7 @@
 // Loops shared by the vector kernels: a walk over n floats in whole vectors plus one partial vector
-// (the tail goes through a small stack buffer, so kernels have no scalar copy of their arithmetic),
-// and sums of per-element terms accumulated in short float runs flushed into double.
+// (the tail through masked loads and stores, or a small stack buffer on SSE2, so kernels have no
+// scalar copy of their arithmetic), and sums of per-element terms accumulated in short float runs
+// flushed into double. No allocation anywhere.
 #pragma once
 
 #include <xsimd/xsimd.hpp>
