@@ -1,6 +1,6 @@
-// The public entry points of nnfs::kernels: each calls through a table of implementations chosen once,
-// at first use. Today every slot holds the scalar reference; vectorized implementations take over
-// slots as they land (the tests compare each against ref).
+// The public entry points of nnfs::kernels: each calls through the table of implementations of the
+// current instruction set (kernels/simd/vector_isa.hpp; slots without a vector kernel hold the scalar
+// reference, Isa::Reference is all reference). The tests compare each against ref.
 #include <omp.h>
 
 #include <atomic>
@@ -8,60 +8,43 @@
 
 #include "nnfs/kernels.hpp"
 #include "simd/gemm_isa.hpp"
+#include "simd/vector_isa.hpp"
 
 namespace nnfs::kernels {
 
 namespace {
 
-struct KernelTable {
-    decltype(&ref::sgemm_fused) sgemm_fused = &detail::sgemm_fused;
-    decltype(&ref::activation_forward) activation_forward = &ref::activation_forward;
-    decltype(&ref::activation_backward) activation_backward = &ref::activation_backward;
-    decltype(&ref::softmax_forward) softmax_forward = &ref::softmax_forward;
-    decltype(&ref::log_softmax_forward) log_softmax_forward = &ref::log_softmax_forward;
-    decltype(&ref::softmax_backward) softmax_backward = &ref::softmax_backward;
-    decltype(&ref::cross_entropy_forward) cross_entropy_forward = &ref::cross_entropy_forward;
-    decltype(&ref::cross_entropy_backward) cross_entropy_backward = &ref::cross_entropy_backward;
-    decltype(&ref::cross_entropy_prob_forward) cross_entropy_prob_forward = &ref::cross_entropy_prob_forward;
-    decltype(&ref::cross_entropy_prob_backward) cross_entropy_prob_backward = &ref::cross_entropy_prob_backward;
-    decltype(&ref::mse_forward) mse_forward = &ref::mse_forward;
-    decltype(&ref::mse_backward) mse_backward = &ref::mse_backward;
-    decltype(&ref::bce_forward) bce_forward = &ref::bce_forward;
-    decltype(&ref::bce_backward) bce_backward = &ref::bce_backward;
-    decltype(&ref::bce_logits_forward) bce_logits_forward = &ref::bce_logits_forward;
-    decltype(&ref::bce_logits_backward) bce_logits_backward = &ref::bce_logits_backward;
-    decltype(&ref::column_sum) column_sum = &ref::column_sum;
-    decltype(&ref::row_sum) row_sum = &ref::row_sum;
-    decltype(&ref::batchnorm_forward_train) batchnorm_forward_train = &ref::batchnorm_forward_train;
-    decltype(&ref::batchnorm_forward_eval) batchnorm_forward_eval = &ref::batchnorm_forward_eval;
-    decltype(&ref::batchnorm_update_running) batchnorm_update_running = &ref::batchnorm_update_running;
-    decltype(&ref::batchnorm_backward) batchnorm_backward = &ref::batchnorm_backward;
-    decltype(&ref::multiply) multiply = &ref::multiply;
-    decltype(&ref::fill) fill = &ref::fill;
-    decltype(&ref::uniform_fill) uniform_fill = &ref::uniform_fill;
-    decltype(&ref::normal_fill) normal_fill = &ref::normal_fill;
-    decltype(&ref::dropout_forward) dropout_forward = &ref::dropout_forward;
-    decltype(&ref::sgd_update) sgd_update = &ref::sgd_update;
-    decltype(&ref::adam_update) adam_update = &ref::adam_update;
-    const char* info = "elementwise: ref";  // sgemm reports its own ISA (detail::sgemm_info)
-};
-
-const KernelTable& table() {
-    static const KernelTable t{};
-    return t;
-}
+// The vector kernels of the instruction set in use now (current_isa(), so set_max_isa takes effect
+// at the next call); SGEMM dispatches the same way inside detail::sgemm_fused.
+const detail::VectorIsa& table() { return detail::vector_isa(current_isa()); }
 
 std::atomic<int> g_num_threads{0};  // 0: not chosen yet
 
 }  // namespace
 
+namespace detail {
+
+constinit const VectorIsa vector_ref{};
+
+const VectorIsa& vector_isa(Isa isa) {
+    switch (isa) {
+        case Isa::AVX512: return vector_avx512;
+        case Isa::AVX2: return vector_avx2;
+        case Isa::SSE2: return vector_sse2;
+        case Isa::Reference: break;
+    }
+    return vector_ref;
+}
+
+}  // namespace detail
+
 void sgemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-    table().sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, Epilogue{});
+    detail::sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, Epilogue{});
 }
 void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                  const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epilogue) {
-    table().sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
+    detail::sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
 }
 
 void activation_forward(Activation act, float* dst, const float* src, int64_t n) {
@@ -173,7 +156,7 @@ int get_num_threads() {
 
 const char* kernel_info() {
     static thread_local std::string info;
-    info = std::string("sgemm: ") + detail::sgemm_info() + "; " + table().info;
+    info = std::string("sgemm: ") + detail::sgemm_info() + "; elementwise: " + table().name;
     return info.c_str();
 }
 

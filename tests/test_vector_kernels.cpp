@@ -1,0 +1,574 @@
+// Vector (non-GEMM) kernels: every instruction-set path (forced through nnfs::kernels::set_max_isa)
+// against the scalar reference nnfs::kernels::ref, on sizes around the vector widths (4, 8, 16 floats)
+// and beyond, and on extreme values (+-1e4, +-100, the exp overflow and underflow edges, 0, -0,
+// subnormals).
+//
+// Tolerances are relative to the reference (numpy.allclose form: |a - b| <= atol + rtol |b|); each
+// states why. Most elementwise results must be equal up to a few ulp: the vector exp / tanh are
+// within 2e-7 of the exact value (tests/test_vector_math.cpp), std::expf / std::tanhf within 1 ulp,
+// so two results differ by < 4e-7 relative; rtol 1e-6 leaves a factor 2.5.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "nnfs/kernels.hpp"
+#include "support/tolerance.hpp"
+
+namespace k = nnfs::kernels;
+using k::Activation;
+using k::Isa;
+using nnfs::test::check_close;
+
+namespace {
+
+constexpr double kEps = std::numeric_limits<float>::epsilon();
+// Below FLT_MIN results are subnormal: they carry an absolute precision of about 1e-45, not a
+// relative one. atol 1e-37 covers that and is invisible for normal results.
+constexpr double kTiny = 1e-37;
+
+// The instruction sets this CPU can run, best last (Reference included: it must stay the reference).
+std::vector<Isa> runnable_isas() {
+    std::vector<Isa> out;
+    for (Isa isa : {Isa::Reference, Isa::SSE2, Isa::AVX2, Isa::AVX512})
+        if (static_cast<int>(isa) <= static_cast<int>(k::supported_isa())) out.push_back(isa);
+    return out;
+}
+
+// Restores the ISA cap and thread count a test changed.
+struct Restore {
+    Isa isa = k::current_isa();
+    int threads = k::get_num_threads();
+    ~Restore() {
+        k::set_max_isa(isa);
+        k::set_num_threads(threads);
+    }
+};
+
+// Sizes around 4, 8 and 16 floats, a few vectors and a long run with a tail.
+const std::vector<int64_t> kSizes = {0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 65, 100, 257, 1003, 4099};
+
+// n values uniform in [lo, hi); with `extremes`, every 7th is one of the edge values below.
+std::vector<float> values(int64_t n, uint32_t seed, float lo = -5.0f, float hi = 5.0f, bool extremes = false) {
+    static const float kEdges[] = {1e4f,   -1e4f,  100.0f, -100.0f, 88.5f,  -88.5f, 89.0f,  -89.0f, 103.0f,
+                                   -103.0f, 104.0f, -104.0f, 0.0f,  -0.0f,  1e-40f, -1e-40f, 1.2e-38f, 20.0f,
+                                   -20.0f,  0.625f, -0.625f, 9.0f,  -9.0f,  87.3f,  -87.3f};
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(lo, hi);
+    std::vector<float> v(static_cast<size_t>(n));
+    size_t e = 0;
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i] = extremes && i % 7 == 3 ? kEdges[e++ % std::size(kEdges)] : u(rng);
+    return v;
+}
+
+std::string where(const char* what, int64_t n) {
+    std::ostringstream s;
+    s << what << " [" << k::isa_name(k::current_isa()) << "] n=" << n;
+    return s.str();
+}
+std::string where(const char* what, int64_t rows, int64_t cols) {
+    std::ostringstream s;
+    s << what << " [" << k::isa_name(k::current_isa()) << "] " << rows << "x" << cols;
+    return s.str();
+}
+
+// Every element within tol(i) of the reference (NaN only where the reference has NaN); reports the worst.
+template <class Tol>
+void check_each(const std::vector<float>& got, const std::vector<float>& want, Tol tol, const std::string& what) {
+    REQUIRE(got.size() == want.size());
+    double worst = 0.0;
+    size_t at = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+        double r = std::abs(double{got[i]} - double{want[i]}) / tol(i);
+        if (std::isnan(got[i]) != std::isnan(want[i])) r = INFINITY;
+        if (got[i] == want[i] || (std::isnan(got[i]) && std::isnan(want[i]))) r = 0.0;
+        if (!(r <= worst)) worst = std::isnan(r) ? INFINITY : r, at = i;
+    }
+    CHECK_MESSAGE(worst <= 1.0, what << ": element " << at << " is " << got[at] << ", expected " << want[at]
+                                     << " (tolerance " << tol(at) << ")");
+}
+
+// Equal to the reference (the same float expression, no contraction possible).
+void check_equal(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
+    check_each(got, want, [](size_t) { return 1e-300; }, what);
+}
+
+void check_scalar(double got, double want, double rtol, const std::string& what) {
+    CHECK_MESSAGE(std::abs(got - want) <= rtol * std::abs(want) + 1e-30,
+                  what << ": " << got << ", expected " << want << " (rtol " << rtol << ")");
+}
+
+const char* act_name(Activation a) {
+    switch (a) {
+        case Activation::ReLU: return "relu";
+        case Activation::Sigmoid: return "sigmoid";
+        case Activation::Tanh: return "tanh";
+        case Activation::Identity: break;
+    }
+    return "identity";
+}
+
+}  // namespace
+
+TEST_CASE("kernel_info names the elementwise ISA") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        const std::string info = k::kernel_info();
+        CHECK_MESSAGE(info.find(std::string("elementwise: ") + k::isa_name(isa)) != std::string::npos, info);
+    }
+}
+
+TEST_CASE("activations forward and backward, in place too") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (Activation act : {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh}) {
+            for (int64_t n : kSizes) {
+                const std::vector<float> x = values(n, 11, -12.0f, 12.0f, true), dy = values(n, 12);
+                std::vector<float> y(x.size(), NAN), want(x.size(), NAN);
+                k::activation_forward(act, y.data(), x.data(), n);
+                k::ref::activation_forward(act, want.data(), x.data(), n);
+                check_close(y, want, 1e-6, kTiny, where(act_name(act), n) + " forward");
+                std::vector<float> inplace = x;
+                k::activation_forward(act, inplace.data(), inplace.data(), n);
+                check_equal(inplace, y, where(act_name(act), n) + " in place");
+                // Backward from the reference's y: the same float operations (the ISA units are
+                // built with -ffp-contract=off), so bitwise equal.
+                std::vector<float> dx(x.size(), NAN), dx_want(x.size(), NAN);
+                k::activation_backward(act, dx.data(), dy.data(), want.data(), n);
+                k::ref::activation_backward(act, dx_want.data(), dy.data(), want.data(), n);
+                check_equal(dx, dx_want, where(act_name(act), n) + " backward");
+            }
+        }
+    }
+}
+
+TEST_CASE("multiply and fill are exact") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (int64_t n : kSizes) {
+            const std::vector<float> a = values(n, 21, -1e3f, 1e3f, true), b = values(n, 22);
+            std::vector<float> got(a.size() + 1, -7.0f), want(a.size() + 1, -7.0f);
+            k::multiply(got.data(), a.data(), b.data(), n);
+            k::ref::multiply(want.data(), a.data(), b.data(), n);
+            check_equal(got, want, where("multiply", n));
+            k::fill(got.data(), 2.5f, n);
+            CHECK(std::count(got.begin(), got.end() - 1, 2.5f) == n);
+            CHECK(got.back() == -7.0f);  // nothing past n written
+        }
+    }
+}
+
+namespace {
+
+// Rows x cols logits: rows of moderate values, rows containing +-1e4 / +-100 / 0, and a constant row.
+std::vector<float> logits(int64_t rows, int64_t cols, uint32_t seed) {
+    std::vector<float> x = values(rows * cols, seed, -8.0f, 8.0f);
+    for (int64_t i = 0; i < rows; ++i) {
+        float* r = x.data() + i * cols;
+        if (i % 4 == 1) for (int64_t j = 0; j < cols; j += 3) r[j] = j % 2 ? 1e4f : -1e4f;
+        if (i % 4 == 2) for (int64_t j = 0; j < cols; j += 2) r[j] = j % 4 ? 100.0f : -100.0f;
+        if (i % 4 == 3) std::fill(r, r + cols, 0.0f);
+    }
+    return x;
+}
+
+// A row of probabilities (non-negative, summing to about 1; rows of 1 column hold 1).
+std::vector<float> distributions(int64_t rows, int64_t cols, uint32_t seed) {
+    std::vector<float> p = values(rows * cols, seed, 0.0f, 1.0f);
+    for (int64_t i = 0; i < rows; ++i) {
+        float s = 0.0f;
+        for (int64_t j = 0; j < cols; ++j) s += p[static_cast<size_t>(i * cols + j)];
+        for (int64_t j = 0; j < cols; ++j) p[static_cast<size_t>(i * cols + j)] /= s;
+    }
+    return p;
+}
+
+const std::vector<std::pair<int64_t, int64_t>> kShapes = {{1, 1},  {5, 1},   {3, 2},  {4, 7},   {4, 10},
+                                                          {2, 15}, {3, 16},  {3, 17}, {4, 33},  {8, 100},
+                                                          {2, 1003}, {1, 4099}, {64, 10}};
+
+}  // namespace
+
+// Softmax error budget. s = sum_j exp(x_j - m): the vector kernel sums float exps (each within 2e-7)
+// in runs of at most 11 float additions flushed into double, so s is within ~1e-6 relative and
+// log_sum = log s within 1e-6 absolute of the reference's (double sum). Log-softmax
+// lp = (x - m) - log_sum is the reference's float expression (the same x - m; the subtraction may
+// round to a neighbour: 1 ulp of lp), so |d lp| <= 1e-6 + 2 eps |lp|. Softmax: the kernel's
+// exp(x - m) (1 / s) is within 2e-7 + 2 ulp + 1e-6 of exact, the reference's exp(lp) within ~1e-7 +
+// eps |lp| (its rounding of lp): |d y| <= y (1.5e-6 + 2 eps |lp|).
+TEST_CASE("softmax, log-softmax and softmax backward") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [rows, cols] : kShapes) {
+            const std::vector<float> x = logits(rows, cols, 31), dy = values(rows * cols, 32);
+            std::vector<float> y(x.size(), NAN), want(x.size(), NAN), lp(x.size(), NAN), lp_want(x.size(), NAN);
+            k::softmax_forward(y.data(), x.data(), rows, cols);
+            k::ref::softmax_forward(want.data(), x.data(), rows, cols);
+            k::ref::log_softmax_forward(lp_want.data(), x.data(), rows, cols);
+            check_each(y, want, [&](size_t i) { return want[i] * (1.5e-6 + 2 * kEps * std::abs(lp_want[i])) + kTiny; },
+                       where("softmax", rows, cols));
+            k::log_softmax_forward(lp.data(), x.data(), rows, cols);
+            check_each(lp, lp_want, [&](size_t i) { return 1.5e-6 + 2 * kEps * std::abs(lp_want[i]); },
+                       where("log_softmax", rows, cols));
+            // Backward: diff = y (dy - dot), dot summed in float runs into double, so within
+            // 1e-6 sum_k |dy_k y_k| <= 1e-6 max |dy| (the y sum to 1) of the reference's; the rest is
+            // the same float expression (one rounding apart): |d diff| <= y 1e-6 max|dy| + 2 eps |diff|.
+            std::vector<float> dx(x.size(), NAN), dx_want(x.size(), NAN);
+            k::softmax_backward(dx.data(), dy.data(), want.data(), rows, cols);
+            k::ref::softmax_backward(dx_want.data(), dy.data(), want.data(), rows, cols);
+            check_each(dx, dx_want, [&](size_t i) { return want[i] * 5e-6 + 2 * kEps * std::abs(dx_want[i]) + kTiny; },
+                       where("softmax_backward", rows, cols));
+        }
+    }
+}
+
+// Cross-entropy: prob as softmax above. The loss of a row is log_sum - (x_t - m) (indices) or
+// -sum_j p_j lp_j (probabilities), non-negative terms: each within 1e-6 + 2 eps |lp| absolute of
+// the reference's, hence the mean within ~1e-6 absolute plus 1e-6 relative.
+TEST_CASE("cross-entropy on logits: indices and probabilities, forward and backward") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [rows, cols] : kShapes) {
+            const std::vector<float> x = logits(rows, cols, 41), p = distributions(rows, cols, 42);
+            std::vector<int32_t> t(static_cast<size_t>(rows));
+            for (int64_t i = 0; i < rows; ++i) t[static_cast<size_t>(i)] = static_cast<int32_t>((i * 7 + 3) % cols);
+            std::vector<float> lp_want(x.size());
+            k::ref::log_softmax_forward(lp_want.data(), x.data(), rows, cols);
+            std::vector<float> prob(x.size(), NAN), prob_want(x.size(), NAN);
+            const float loss = k::cross_entropy_forward(prob.data(), x.data(), t.data(), rows, cols);
+            const float loss_want = k::ref::cross_entropy_forward(prob_want.data(), x.data(), t.data(), rows, cols);
+            CHECK_MESSAGE(std::abs(loss - loss_want) <= 2e-6 + 2e-6 * std::abs(loss_want), where("ce", rows, cols) << ": " << loss << " vs " << loss_want);
+            auto prob_tol = [&](size_t i) { return prob_want[i] * (1.5e-6 + 2 * kEps * std::abs(lp_want[i])) + kTiny; };
+            check_each(prob, prob_want, prob_tol, where("ce prob", rows, cols));
+            const float loss_p = k::cross_entropy_prob_forward(prob.data(), x.data(), p.data(), rows, cols);
+            const float loss_p_want = k::ref::cross_entropy_prob_forward(prob_want.data(), x.data(), p.data(), rows, cols);
+            CHECK_MESSAGE(std::abs(loss_p - loss_p_want) <= 2e-6 + 2e-6 * std::abs(loss_p_want),
+                          where("ce_prob", rows, cols) << ": " << loss_p << " vs " << loss_p_want);
+            check_each(prob, prob_want, prob_tol, where("ce_prob prob", rows, cols));
+            // Backward from the reference's prob: scale (prob - onehot) is the same float expression;
+            // scale (prob mass - p) too, with the mass summed in float runs into double instead of in
+            // double: it may round to a neighbouring float (1 ulp of mass ~ 1), i.e. 2 eps prob scale.
+            const float scale = 1.0f / static_cast<float>(rows);
+            std::vector<float> d(x.size(), NAN), d_want(x.size(), NAN);
+            k::cross_entropy_backward(d.data(), prob_want.data(), t.data(), rows, cols, scale);
+            k::ref::cross_entropy_backward(d_want.data(), prob_want.data(), t.data(), rows, cols, scale);
+            check_equal(d, d_want, where("ce backward", rows, cols));
+            k::cross_entropy_prob_backward(d.data(), prob_want.data(), p.data(), rows, cols, scale);
+            k::ref::cross_entropy_prob_backward(d_want.data(), prob_want.data(), p.data(), rows, cols, scale);
+            check_each(d, d_want, [&](size_t i) { return 2 * kEps * scale * prob_want[i] + kTiny; },
+                       where("ce_prob backward", rows, cols));
+        }
+    }
+}
+
+// MSE, BCE, BCE with logits: forward terms are non-negative and within a few ulp (2.4e-7) of the
+// exact ones, summed in float runs of <= 11 additions into double: the mean is within 1e-6
+// relative of the reference's (double throughout); rtol 2e-6. Backward: the same float expressions
+// as the reference (sigmoid: the vector one, within 2e-7 + the reference's 1 ulp).
+TEST_CASE("MSE, BCE and BCE with logits") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (int64_t n : kSizes) {
+            const std::vector<float> pred = values(n, 51, -3.0f, 3.0f, false), t01 = values(n, 52, 0.0f, 1.0f);
+            std::vector<float> prob = values(n, 53, 0.0f, 1.0f), logit = values(n, 54, -30.0f, 30.0f, true);
+            std::vector<float> t_hard = t01;
+            for (size_t i = 0; i < prob.size(); ++i) {
+                if (i % 5 == 1) prob[i] = i % 2 ? 1.0f : 0.0f;       // log clamped at -100
+                if (i % 5 == 2) prob[i] = i % 2 ? 1e-30f : 1e-7f;     // tiny: log1m exact
+                t_hard[i] = t01[i] < 0.5f ? 0.0f : 1.0f;
+            }
+            const float scale = n > 0 ? 1.0f / static_cast<float>(n) : 1.0f;
+            std::vector<float> d(pred.size(), NAN), d_want(pred.size(), NAN);
+
+            check_scalar(k::mse_forward(pred.data(), t01.data(), n), k::ref::mse_forward(pred.data(), t01.data(), n), 2e-6, where("mse", n));
+            k::mse_backward(d.data(), pred.data(), t01.data(), n, scale);
+            k::ref::mse_backward(d_want.data(), pred.data(), t01.data(), n, scale);
+            check_equal(d, d_want, where("mse backward", n));
+
+            for (const std::vector<float>* t : {&t01, const_cast<const std::vector<float>*>(&t_hard)}) {
+                check_scalar(k::bce_forward(prob.data(), t->data(), n), k::ref::bce_forward(prob.data(), t->data(), n), 2e-6, where("bce", n));
+                k::bce_backward(d.data(), prob.data(), t->data(), n, scale);
+                k::ref::bce_backward(d_want.data(), prob.data(), t->data(), n, scale);
+                check_equal(d, d_want, where("bce backward", n));
+                check_scalar(k::bce_logits_forward(logit.data(), t->data(), n),
+                             k::ref::bce_logits_forward(logit.data(), t->data(), n), 2e-6, where("bce_logits", n));
+                k::bce_logits_backward(d.data(), logit.data(), t->data(), n, scale);
+                k::ref::bce_logits_backward(d_want.data(), logit.data(), t->data(), n, scale);
+                // scale (sigmoid(x) - t) cancels when sigmoid(x) ~ t: the error is that of sigmoid
+                // (vector 1.8e-7, reference ~1 ulp relative to sigmoid(x)) plus one rounding.
+                check_each(d, d_want, [&](size_t i) {
+                    const double sig = std::abs(double{d_want[i]} / scale + (*t)[i]);
+                    return scale * 4e-7 * sig + 2 * kEps * std::abs(d_want[i]) + scale * kTiny;
+                }, where("bce_logits backward", n));
+            }
+        }
+    }
+}
+
+// Optimizers: the same float operations as the reference in the same order (no contraction in the
+// ISA translation units), so parameters and state must be bitwise identical after several steps.
+TEST_CASE("SGD (plain, weight decay, momentum, Nesterov) and Adam / AdamW are bitwise the reference") {
+    Restore restore;
+    struct Sgd {
+        float lr, momentum, wd;
+        bool nesterov;
+    };
+    const Sgd sgds[] = {{0.1f, 0.0f, 0.0f, false}, {0.05f, 0.0f, 1e-2f, false}, {0.01f, 0.9f, 0.0f, false},
+                        {0.01f, 0.9f, 1e-3f, false}, {0.02f, 0.8f, 0.0f, true}, {0.02f, 0.8f, 5e-4f, true}};
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (int64_t n : kSizes) {
+            for (const Sgd& o : sgds) {
+                std::vector<float> p = values(n, 61, -1.0f, 1.0f), v(p.size(), 0.0f), p_want = p, v_want = v;
+                for (int step = 0; step < 3; ++step) {
+                    const std::vector<float> g = values(n, 62 + static_cast<uint32_t>(step), -1.0f, 1.0f, step == 1);
+                    k::sgd_update(p.data(), o.momentum != 0.0f ? v.data() : nullptr, g.data(), n, o.lr, o.momentum, o.wd, o.nesterov);
+                    k::ref::sgd_update(p_want.data(), o.momentum != 0.0f ? v_want.data() : nullptr, g.data(), n, o.lr,
+                                       o.momentum, o.wd, o.nesterov);
+                }
+                check_equal(p, p_want, where("sgd param", n));
+                check_equal(v, v_want, where("sgd velocity", n));
+            }
+            for (int mode = 0; mode < 3; ++mode) {  // Adam, Adam + L2, AdamW
+                const float wd = mode == 0 ? 0.0f : 0.01f;
+                std::vector<float> p = values(n, 71, -1.0f, 1.0f), m(p.size(), 0.0f), v(p.size(), 0.0f);
+                std::vector<float> p_want = p, m_want = m, v_want = v;
+                for (int64_t step = 1; step <= 3; ++step) {
+                    const std::vector<float> g = values(n, 72 + static_cast<uint32_t>(step), -1.0f, 1.0f, step == 2);
+                    k::adam_update(p.data(), m.data(), v.data(), g.data(), n, 1e-3f, 0.9f, 0.999f, 1e-8f, wd, mode == 2, step);
+                    k::ref::adam_update(p_want.data(), m_want.data(), v_want.data(), g.data(), n, 1e-3f, 0.9f, 0.999f,
+                                        1e-8f, wd, mode == 2, step);
+                }
+                check_equal(p, p_want, where("adam param", n));
+                check_equal(m, m_want, where("adam m", n));
+                check_equal(v, v_want, where("adam v", n));
+            }
+        }
+    }
+}
+
+// Column and row sums: float runs of at most 8 (columns) or 11 (rows) additions per lane flushed into
+// double, so each sum is within 12 eps sum |x| of the reference's double sum (plus one rounding of
+// the accumulated dst).
+TEST_CASE("column_sum (set and accumulate) and row_sum") {
+    Restore restore;
+    const std::vector<std::pair<int64_t, int64_t>> shapes = {{0, 5},   {1, 1},   {1, 17},   {3, 7},   {7, 16},  {9, 33},
+                                                             {17, 64}, {31, 65}, {100, 10}, {64, 130}, {513, 47}, {5, 1003}};
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [rows, cols] : shapes) {
+            const std::vector<float> x = values(rows * cols, 81, -2.0f, 2.0f, true);
+            std::vector<double> col_abs(static_cast<size_t>(cols), 0.0), row_abs(static_cast<size_t>(rows), 0.0);
+            for (int64_t i = 0; i < rows; ++i)
+                for (int64_t j = 0; j < cols; ++j) {
+                    col_abs[static_cast<size_t>(j)] += std::abs(x[static_cast<size_t>(i * cols + j)]);
+                    row_abs[static_cast<size_t>(i)] += std::abs(x[static_cast<size_t>(i * cols + j)]);
+                }
+            for (bool acc : {false, true}) {
+                std::vector<float> got = values(cols, 82), want = got;
+                const std::vector<float> before = got;
+                k::column_sum(got.data(), x.data(), rows, cols, acc);
+                k::ref::column_sum(want.data(), x.data(), rows, cols, acc);
+                check_each(got, want, [&](size_t j) { return 12 * kEps * (col_abs[j] + std::abs(before[j])) + kTiny; },
+                           where(acc ? "column_sum accumulate" : "column_sum", rows, cols));
+            }
+            std::vector<float> got(static_cast<size_t>(rows), NAN), want = got;
+            k::row_sum(got.data(), x.data(), rows, cols);
+            k::ref::row_sum(want.data(), x.data(), rows, cols);
+            check_each(got, want, [&](size_t i) { return 12 * kEps * row_abs[i] + kTiny; }, where("row_sum", rows, cols));
+        }
+    }
+}
+
+namespace {
+
+// N x C batch: column c has mean offset[c % 5] and spread scale[c % 4]; column 2 is constant and,
+// from row N/2 on, column 3 drifts (a distribution shift between chunks of rows).
+std::vector<float> batch(int64_t N, int64_t C, uint32_t seed) {
+    const float offset[] = {0.0f, 3.0f, -50.0f, 1000.0f, 0.5f}, scale[] = {1.0f, 0.01f, 10.0f, 1e3f};
+    std::vector<float> x = values(N * C, seed, -1.0f, 1.0f);
+    for (int64_t i = 0; i < N; ++i)
+        for (int64_t c = 0; c < C; ++c) {
+            float& v = x[static_cast<size_t>(i * C + c)];
+            v = c == 2 ? 7.25f : offset[c % 5] + scale[c % 4] * v;
+            if (c == 3 && i >= N / 2) v += 2000.0f;
+        }
+    return x;
+}
+
+}  // namespace
+
+// BatchNorm error budget (per column; mean and std the reference's).
+//   mean: shifted sums in float runs of 8 rows into double: |d mean| <= 16 eps std + 1 ulp of mean.
+//   var: the shifted squares relative 8 eps, amplified by at most (1 + (mean - shift)^2 / var) <= ~4
+//        (the shift is a mean of earlier rows): rtol 40 eps; invstd half of that.
+//   xhat = (x - mean) invstd in float: |d xhat| <= |d mean| invstd + 40 eps |xhat| + 2 ulp;
+//   y = gamma xhat + beta: |gamma| |d xhat| + 2 ulp.
+// The reference itself loses eps |mean| invstd in x - mean (float), so offset columns carry that.
+TEST_CASE("BatchNorm1d training forward, eval forward and backward") {
+    Restore restore;
+    const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1},   {2, 3},  {7, 16},  {16, 17}, {33, 5},
+                                                             {64, 40}, {255, 33}, {257, 9}, {600, 20}, {1030, 4},
+                                                             {9, 300}, {260, 513}};  // C > 256: several column panels
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [N, C] : shapes) {
+            const size_t nc = static_cast<size_t>(N * C), cs = static_cast<size_t>(C);
+            const std::vector<float> x = batch(N, C, 91), gamma = values(C, 92, 0.5f, 2.0f), beta = values(C, 93);
+            const float eps = 1e-5f;
+            std::vector<float> y(nc), xh(nc), mean(cs), var(cs), is(cs);
+            std::vector<float> y_w(nc), xh_w(nc), mean_w(cs), var_w(cs), is_w(cs);
+            k::batchnorm_forward_train(y.data(), xh.data(), mean.data(), var.data(), is.data(), x.data(), gamma.data(),
+                                       beta.data(), N, C, eps);
+            k::ref::batchnorm_forward_train(y_w.data(), xh_w.data(), mean_w.data(), var_w.data(), is_w.data(), x.data(),
+                                            gamma.data(), beta.data(), N, C, eps);
+            auto sd = [&](size_t c) { return std::sqrt(double{var_w[c]}); };
+            auto mean_tol = [&](size_t c) { return 16 * kEps * sd(c) + kEps * std::abs(mean_w[c]) + kTiny; };
+            check_each(mean, mean_w, mean_tol, where("bn mean", N, C));
+            check_each(var, var_w, [&](size_t c) { return 40 * kEps * var_w[c] + kTiny; }, where("bn var", N, C));
+            check_each(is, is_w, [&](size_t c) { return 20 * kEps * is_w[c]; }, where("bn invstd", N, C));
+            auto xhat_tol = [&](size_t e) {
+                const size_t c = e % cs;
+                return mean_tol(c) * is_w[c] + 42 * kEps * std::abs(xh_w[e]) + kTiny;
+            };
+            check_each(xh, xh_w, xhat_tol, where("bn xhat", N, C));
+            check_each(y, y_w, [&](size_t e) { return std::abs(gamma[e % cs]) * xhat_tol(e) + 2 * kEps * std::abs(y_w[e]) + kTiny; },
+                       where("bn y", N, C));
+
+            // Eval: the reference's float expressions, bitwise.
+            const std::vector<float> rm = values(C, 94), rv = values(C, 95, 0.1f, 3.0f);
+            k::batchnorm_forward_eval(y.data(), xh.data(), is.data(), x.data(), gamma.data(), beta.data(), rm.data(),
+                                      rv.data(), N, C, eps);
+            k::ref::batchnorm_forward_eval(y_w.data(), xh_w.data(), is_w.data(), x.data(), gamma.data(), beta.data(),
+                                           rm.data(), rv.data(), N, C, eps);
+            check_equal(y, y_w, where("bn eval y", N, C));
+            check_equal(xh, xh_w, where("bn eval xhat", N, C));
+            check_equal(is, is_w, where("bn eval invstd", N, C));
+
+            // Backward from the reference's training xhat and invstd.
+            k::ref::batchnorm_forward_train(y_w.data(), xh_w.data(), mean_w.data(), var_w.data(), is_w.data(), x.data(),
+                                            gamma.data(), beta.data(), N, C, eps);
+            const std::vector<float> dy = values(N * C, 96);
+            std::vector<double> abs_dy(cs, 0.0), abs_dyx(cs, 0.0);
+            for (size_t e = 0; e < nc; ++e) {
+                abs_dy[e % cs] += std::abs(dy[e]);
+                abs_dyx[e % cs] += std::abs(double{dy[e]} * xh_w[e]);
+            }
+            for (bool batch_stats : {true, false}) {
+                std::vector<float> dx(nc, NAN), dx_w(nc, NAN), dg = values(C, 97), db = values(C, 98);
+                std::vector<float> dg_w = dg, db_w = db;
+                const std::vector<float> dg0 = dg, db0 = db;
+                k::batchnorm_backward(dx.data(), dg.data(), db.data(), dy.data(), xh_w.data(), is_w.data(), gamma.data(), N,
+                                      C, batch_stats);
+                k::ref::batchnorm_backward(dx_w.data(), dg_w.data(), db_w.data(), dy.data(), xh_w.data(), is_w.data(),
+                                           gamma.data(), N, C, batch_stats);
+                // Sums: float runs of 8 into double, then one float addition into the gradient.
+                check_each(dg, dg_w, [&](size_t c) { return 10 * kEps * (abs_dyx[c] + std::abs(dg0[c])) + kTiny; },
+                           where("bn diff_gamma", N, C));
+                check_each(db, db_w, [&](size_t c) { return 10 * kEps * (abs_dy[c] + std::abs(db0[c])) + kTiny; },
+                           where("bn diff_beta", N, C));
+                // diff_src = k dy - (k sum dy / N + k sum(dy xhat) / N xhat) in float (4 roundings of its
+                // terms) from sums within 10 eps of their absolute sums.
+                check_each(dx, dx_w, [&](size_t e) {
+                    const size_t c = e % cs;
+                    const double kk = std::abs(double{gamma[c]} * is_w[c]), n = static_cast<double>(N);
+                    if (!batch_stats) return 2 * kEps * kk * std::abs(dy[e]) + kTiny;
+                    return kk * (4 * kEps * (std::abs(dy[e]) + abs_dy[c] / n + std::abs(xh_w[e]) * abs_dyx[c] / n) +
+                                 10 * kEps * (abs_dy[c] + std::abs(xh_w[e]) * abs_dyx[c]) / n) + kTiny;
+                }, where(batch_stats ? "bn diff_src" : "bn diff_src (running)", N, C));
+            }
+        }
+    }
+}
+
+// Philox: element i is a function of (seed, offset, i) only, so every ISA must reproduce the
+// reference's masks and fills bitwise, for any offset (high counter word included) and any n.
+TEST_CASE("dropout masks, uniform and normal fills are bitwise the reference's") {
+    Restore restore;
+    const uint64_t seeds[] = {0, 42, 0x123456789abcdefull};
+    const uint64_t offsets[] = {0, 1, 5, 0xFFFFFFFFull, 0xFFFFFFFFFFFFFFF0ull};
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (int64_t n : kSizes) {
+            for (uint64_t seed : seeds) {
+                for (uint64_t offset : offsets) {
+                    const std::vector<float> x = values(n, 101);
+                    for (float p : {0.0f, 0.1f, 0.5f, 1.0f}) {
+                        std::vector<float> d(x.size(), NAN), m(x.size(), NAN), d_w(x.size(), NAN), m_w(x.size(), NAN);
+                        k::dropout_forward(d.data(), m.data(), x.data(), n, p, seed, offset);
+                        k::ref::dropout_forward(d_w.data(), m_w.data(), x.data(), n, p, seed, offset);
+                        check_equal(m, m_w, where("dropout mask", n));
+                        check_equal(d, d_w, where("dropout dst", n));
+                    }
+                    std::vector<float> u(x.size(), NAN), u_w(x.size(), NAN);
+                    k::uniform_fill(u.data(), n, -0.25f, 3.0f, seed, offset);
+                    k::ref::uniform_fill(u_w.data(), n, -0.25f, 3.0f, seed, offset);
+                    check_equal(u, u_w, where("uniform_fill", n));
+                    k::normal_fill(u.data(), n, 0.5f, 2.0f, seed, offset);
+                    k::ref::normal_fill(u_w.data(), n, 0.5f, 2.0f, seed, offset);
+                    check_equal(u, u_w, where("normal_fill", n));
+                }
+            }
+        }
+    }
+}
+
+// The vector kernels are single-threaded and reduce in a fixed order: their results cannot depend
+// on the thread count. Checked on the reductions (losses, sums, BatchNorm statistics) at sizes
+// where a threaded kernel would split the work.
+TEST_CASE("results are bitwise identical for 1 and 2 threads") {
+    Restore restore;
+    const int64_t rows = 600, cols = 70, n = rows * cols;
+    const std::vector<float> x = values(n, 111, -3.0f, 3.0f), t = values(n, 112, 0.0f, 1.0f);
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        std::vector<float> results[2];
+        for (int threads : {1, 2}) {
+            k::set_num_threads(threads);
+            std::vector<float>& r = results[threads - 1];
+            std::vector<float> prob(x.size()), y(x.size()), xh(x.size()), cs(static_cast<size_t>(cols), 0.0f);
+            std::vector<float> mean(cs.size()), var(cs.size()), is(cs.size());
+            const std::vector<float> ones(cs.size(), 1.0f), zeros(cs.size(), 0.0f);
+            r.push_back(k::mse_forward(x.data(), t.data(), n));
+            r.push_back(k::bce_logits_forward(x.data(), t.data(), n));
+            r.push_back(k::cross_entropy_prob_forward(prob.data(), x.data(), t.data(), rows, cols));
+            k::column_sum(cs.data(), x.data(), rows, cols, false);
+            k::batchnorm_forward_train(y.data(), xh.data(), mean.data(), var.data(), is.data(), x.data(), ones.data(),
+                                       zeros.data(), rows, cols, 1e-5f);
+            for (const auto* v : {&prob, &cs, &mean, &var, &y}) r.insert(r.end(), v->begin(), v->end());
+        }
+        check_equal(results[1], results[0], where("threads 2 vs 1", rows, cols));
+    }
+}
+
+TEST_CASE("softmax and log-softmax in place") {
+    Restore restore;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [rows, cols] : kShapes) {
+            const std::vector<float> x = logits(rows, cols, 121);
+            std::vector<float> y(x.size()), in = x;
+            k::softmax_forward(y.data(), x.data(), rows, cols);
+            k::softmax_forward(in.data(), in.data(), rows, cols);
+            check_equal(in, y, where("softmax in place", rows, cols));
+            in = x;
+            k::log_softmax_forward(y.data(), x.data(), rows, cols);
+            k::log_softmax_forward(in.data(), in.data(), rows, cols);
+            check_equal(in, y, where("log_softmax in place", rows, cols));
+        }
+    }
+}
