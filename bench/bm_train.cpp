@@ -16,25 +16,7 @@ using nnfs::bench::Batch;
 using nnfs::bench::build;
 using Config = nnfs::bench::TrainConfig;
 
-void BM_train_step(benchmark::State& state, Config c) {
-    nnfs::set_num_threads(static_cast<int>(state.range(0)));
-    nnfs::manual_seed(0);
-    nnfs::Sequential net;
-    build(net, c);
-    net.set_requires_input_grad(false);  // nobody uses the gradient of the data
-    nnfs::Adam opt(net.parameters(), {.lr = 1e-3f});
-    nnfs::CrossEntropyLoss loss;
-    const Batch b1(c.batch, c.sizes.front(), c.sizes.back(), 1), b2(c.batch, c.sizes.front(), c.sizes.back(), 2);
-    int64_t step = 0;
-    for (auto _ : state) {
-        const Batch& b = (step++ % 2) ? b1 : b2;
-        opt.zero_grad();
-        benchmark::DoNotOptimize(loss.forward(net.forward(b.x), b.y));
-        net.backward(loss.backward());
-        opt.step();
-    }
-    state.counters["samples/s"] = benchmark::Counter(static_cast<double>(c.batch), benchmark::Counter::kIsIterationInvariantRate);
-}
+void BM_train_step(benchmark::State& state, Config c) { nnfs::bench::train_steps(state, c); }
 
 void BM_inference(benchmark::State& state, Config c) {
     nnfs::set_num_threads(static_cast<int>(state.range(0)));

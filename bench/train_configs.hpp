@@ -4,6 +4,8 @@
 // All: ReLU, CrossEntropy on logits, Adam lr 1e-3.
 #pragma once
 
+#include <benchmark/benchmark.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -44,5 +46,27 @@ struct Batch {
         for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<int32_t>((i * 7 + seed) % static_cast<size_t>(classes));
     }
 };
+
+// Times libnnfs training steps (zero_grad, forward, CrossEntropy, backward, Adam step) over two alternating
+// batches; argument 0 of the benchmark is the thread count. Reports samples/s.
+inline void train_steps(benchmark::State& state, const TrainConfig& c) {
+    nnfs::set_num_threads(static_cast<int>(state.range(0)));
+    nnfs::manual_seed(0);
+    nnfs::Sequential net;
+    build(net, c);
+    net.set_requires_input_grad(false);  // nobody uses the gradient of the data
+    nnfs::Adam opt(net.parameters(), {.lr = 1e-3f});
+    nnfs::CrossEntropyLoss loss;
+    const Batch b1(c.batch, c.sizes.front(), c.sizes.back(), 1), b2(c.batch, c.sizes.front(), c.sizes.back(), 2);
+    int64_t step = 0;
+    for (auto _ : state) {
+        const Batch& b = (step++ % 2) ? b1 : b2;
+        opt.zero_grad();
+        benchmark::DoNotOptimize(loss.forward(net.forward(b.x), b.y));
+        net.backward(loss.backward());
+        opt.step();
+    }
+    state.counters["samples/s"] = benchmark::Counter(static_cast<double>(c.batch), benchmark::Counter::kIsIterationInvariantRate);
+}
 
 }  // namespace nnfs::bench
