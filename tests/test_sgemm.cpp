@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "support/activation_name.hpp"
 #include "nnfs/kernels.hpp"
 #include "nnfs/runtime.hpp"
 #include "simd/gemm_isa.hpp"
@@ -27,15 +28,7 @@ using k::Trans;
 
 namespace {
 
-const char* act_name(Activation a) {
-    switch (a) {
-        case Activation::ReLU: return "relu";
-        case Activation::Sigmoid: return "sigmoid";
-        case Activation::Tanh: return "tanh";
-        case Activation::Identity: break;
-    }
-    return "identity";
-}
+using nnfs::test::act_name;
 
 // The instruction sets this CPU can run, best last.
 std::vector<Isa> runnable_isas() {

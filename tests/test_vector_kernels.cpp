@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "support/activation_name.hpp"
 #include "nnfs/kernels.hpp"
 #include "support/tolerance.hpp"
 
@@ -106,15 +107,7 @@ void check_scalar(double got, double want, double rtol, const std::string& what)
                   what << ": " << got << ", expected " << want << " (rtol " << rtol << ")");
 }
 
-const char* act_name(Activation a) {
-    switch (a) {
-        case Activation::ReLU: return "relu";
-        case Activation::Sigmoid: return "sigmoid";
-        case Activation::Tanh: return "tanh";
-        case Activation::Identity: break;
-    }
-    return "identity";
-}
+using nnfs::test::act_name;
 
 }  // namespace
 
