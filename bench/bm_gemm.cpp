@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "gemm_shapes.hpp"
 #include "nnfs/kernels.hpp"
 #include "nnfs/runtime.hpp"
 
@@ -20,41 +21,22 @@ using k::Trans;
 
 namespace {
 
-struct Shape {
-    Trans ta, tb;
-    int64_t M, N, K;
-};
-
-std::vector<float> random_vector(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-    std::vector<float> v(n);
-    for (float& x : v) x = u(rng);
-    return v;
-}
+using Shape = nnfs::bench::GemmShape;
 
 void bm_sgemm(benchmark::State& state, Shape s, k::Isa isa, int threads) {
     const k::Isa saved_isa = k::current_isa();
     const int saved_threads = nnfs::get_num_threads();
     k::set_max_isa(isa);
     nnfs::set_num_threads(threads);
-    const int64_t lda = s.ta == Trans::No ? s.K : s.M, ldb = s.tb == Trans::No ? s.N : s.K;
-    const std::vector<float> A = random_vector(static_cast<size_t>(s.M * s.K), 1);
-    const std::vector<float> B = random_vector(static_cast<size_t>(s.K * s.N), 2);
-    std::vector<float> C(static_cast<size_t>(s.M * s.N));
+    nnfs::bench::GemmOperands o(s);
     for (auto _ : state) {
-        k::sgemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
-        benchmark::DoNotOptimize(C.data());
+        k::sgemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, o.A.data(), s.lda(), o.B.data(), s.ldb(), 0.0f, o.C.data(), s.N);
+        benchmark::DoNotOptimize(o.C.data());
         benchmark::ClobberMemory();
     }
-    state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * static_cast<double>(s.M * s.N * s.K),
-                                                   benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GFLOP/s"] = benchmark::Counter(1e-9 * s.flops(), benchmark::Counter::kIsIterationInvariantRate);
     k::set_max_isa(saved_isa);
     nnfs::set_num_threads(saved_threads);
-}
-
-std::string op_name(const Shape& s) {
-    return std::string(s.ta == Trans::Yes ? "T" : "N") + (s.tb == Trans::Yes ? "T" : "N");
 }
 
 }  // namespace
@@ -68,15 +50,7 @@ int main(int argc, char** argv) {
             shapes.push_back({Trans::Yes, Trans::No, n, n, n});
         }
     }
-    // Layer shapes of a 784-256-128-10 MLP (forward x W^T is NT; backward dX = dY W is NN, dW = dY^T X is TN),
-    // the 10-class head and the Iris layer (batch 32, 4 -> 16).
-    const Shape layers[] = {
-        {Trans::No, Trans::Yes, 64, 128, 784},  {Trans::No, Trans::Yes, 256, 256, 784},
-        {Trans::No, Trans::No, 256, 784, 256},  {Trans::Yes, Trans::No, 256, 784, 256},
-        {Trans::Yes, Trans::No, 784, 128, 64},  {Trans::No, Trans::No, 64, 784, 128},
-        {Trans::No, Trans::Yes, 256, 10, 128},  {Trans::No, Trans::Yes, 32, 16, 4},
-    };
-    shapes.insert(shapes.end(), std::begin(layers), std::end(layers));
+    for (const Shape& s : nnfs::bench::layer_shapes()) shapes.push_back(s);
 
     std::vector<k::Isa> isas;
     for (k::Isa isa : {k::Isa::AVX512, k::Isa::AVX2, k::Isa::SSE2})
@@ -85,9 +59,8 @@ int main(int argc, char** argv) {
     for (const Shape& s : shapes)
         for (k::Isa isa : isas)
             for (int threads : {1, 2}) {
-                const std::string name = "sgemm/" + op_name(s) + "/" + std::to_string(s.M) + "x" + std::to_string(s.N) +
-                                         "x" + std::to_string(s.K) + "/" + k::isa_name(isa) +
-                                         "/threads:" + std::to_string(threads);
+                const std::string name =
+                    "sgemm/" + s.label() + "/" + k::isa_name(isa) + "/threads:" + std::to_string(threads);
                 benchmark::RegisterBenchmark(name.c_str(), bm_sgemm, s, isa, threads)->UseRealTime();
             }
 

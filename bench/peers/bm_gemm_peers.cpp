@@ -20,6 +20,8 @@
 #include "nnfs/kernels.hpp"
 #include "nnfs/runtime.hpp"
 
+#include "../gemm_shapes.hpp"
+
 #ifdef NNFS_HAVE_OPENBLAS
 #include <cblas.h>
 #endif
@@ -32,22 +34,9 @@ using k::Trans;
 
 namespace {
 
-struct Shape {
-    Trans ta, tb;
-    int64_t M, N, K;
-};
+using Shape = nnfs::bench::GemmShape;
 
 enum class Lib { Nnfs, OpenBlas, Dnnl };
-
-struct Operands {
-    std::vector<float> A, B, C;
-    Operands(const Shape& s) : A(static_cast<size_t>(s.M * s.K)), B(static_cast<size_t>(s.K * s.N)), C(static_cast<size_t>(s.M * s.N)) {
-        std::mt19937 rng(7);
-        std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-        for (float& x : A) x = u(rng);
-        for (float& x : B) x = u(rng);
-    }
-};
 
 void set_threads(int threads) {
     nnfs::set_num_threads(threads);
@@ -59,8 +48,8 @@ void set_threads(int threads) {
 
 void bm(benchmark::State& state, Lib lib, Shape s, int threads) {
     set_threads(threads);
-    Operands o(s);
-    const int64_t lda = s.ta == Trans::No ? s.K : s.M, ldb = s.tb == Trans::No ? s.N : s.K;
+    nnfs::bench::GemmOperands o(s);
+    const int64_t lda = s.lda(), ldb = s.ldb();
     for (auto _ : state) {
         switch (lib) {
             case Lib::Nnfs:
@@ -85,8 +74,7 @@ void bm(benchmark::State& state, Lib lib, Shape s, int threads) {
         benchmark::DoNotOptimize(o.C.data());
         benchmark::ClobberMemory();
     }
-    state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * static_cast<double>(s.M * s.N * s.K),
-                                                   benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GFLOP/s"] = benchmark::Counter(1e-9 * s.flops(), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 }  // namespace
@@ -97,13 +85,7 @@ int main(int argc, char** argv) {
         for (Trans ta : {Trans::No, Trans::Yes})
             for (Trans tb : {Trans::No, Trans::Yes})
                 if (ta == Trans::No || tb == Trans::No) shapes.push_back({ta, tb, n, n, n});  // NN, NT, TN
-    const Shape layers[] = {
-        {Trans::No, Trans::Yes, 64, 128, 784},  {Trans::No, Trans::Yes, 256, 256, 784},
-        {Trans::No, Trans::No, 256, 784, 256},  {Trans::Yes, Trans::No, 256, 784, 256},
-        {Trans::Yes, Trans::No, 784, 128, 64},  {Trans::No, Trans::No, 64, 784, 128},
-        {Trans::No, Trans::Yes, 256, 10, 128},  {Trans::No, Trans::Yes, 32, 16, 4},
-    };
-    shapes.insert(shapes.end(), std::begin(layers), std::end(layers));
+    for (const Shape& s : nnfs::bench::layer_shapes()) shapes.push_back(s);
 
     std::vector<std::pair<Lib, const char*>> libs{{Lib::Nnfs, "nnfs"}};
 #ifdef NNFS_HAVE_OPENBLAS
@@ -115,10 +97,7 @@ int main(int argc, char** argv) {
     for (const Shape& s : shapes)
         for (int threads : {1, 2})
             for (const auto& [lib, lib_name] : libs) {
-                const std::string name = std::string(lib_name) + "/" + (s.ta == Trans::Yes ? "T" : "N") +
-                                         (s.tb == Trans::Yes ? "T" : "N") + "/" + std::to_string(s.M) + "x" +
-                                         std::to_string(s.N) + "x" + std::to_string(s.K) +
-                                         "/threads:" + std::to_string(threads);
+                const std::string name = std::string(lib_name) + "/" + s.label() + "/threads:" + std::to_string(threads);
                 benchmark::RegisterBenchmark(name.c_str(), bm, lib, s, threads)->UseRealTime();
             }
 
