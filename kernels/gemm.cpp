@@ -1,5 +1,6 @@
-// The dispatched SGEMM: picks the implementation of the current instruction set, the direct path for
-// small problems, narrow C and small op(B), the packed path otherwise, and splits C among OpenMP threads.
+// The dispatched SGEMM: picks the implementation of the current instruction set, the small-M path for
+// C of at most kSmallMMax rows, the direct path for small problems, narrow C and small op(B), the
+// packed path otherwise, and splits C among OpenMP threads.
 // Compiled for baseline x86-64; the arithmetic lives in kernels/isa/gemm_<isa>.cpp.
 //
 // Threads: C is cut into one rectangle per thread, along M at multiples of MR or along N at multiples
@@ -24,6 +25,8 @@ constexpr int64_t kParallelMinMacs = int64_t{1} << 21;
 constexpr int64_t kDirectMaxMacs = int64_t{1} << 16;
 constexpr int64_t kDirectMaxNarrowK = 1024;
 constexpr int64_t kDirectMaxB = int64_t{1} << 15;
+// The small-M path hands out columns to threads in chunks of this many.
+constexpr int64_t kSmallMCols = 64;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -68,6 +71,24 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     }
     const GemmArgs g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue};
     const int64_t macs = M * N * K;
+    if (M <= kSmallMMax && (gemm_path == GemmPath::Auto || gemm_path == GemmPath::SmallM)) {
+        // Columns split at multiples of kSmallMCols (any split gives the same bits; this one keeps
+        // each thread's share of op(B) whole cache lines).
+        const int64_t chunks = ceil_div(N, kSmallMCols);
+        int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
+        if (threads > chunks) threads = static_cast<int>(chunks);
+        if (threads <= 1) {
+            isa->small_m(g, 0, N);
+            return;
+        }
+#pragma omp parallel num_threads(threads)
+        {
+            int64_t t0 = 0, t1 = 0;
+            share(chunks, omp_get_thread_num(), omp_get_num_threads(), t0, t1);
+            if (t1 > t0) isa->small_m(g, t0 * kSmallMCols, t1 * kSmallMCols < N ? t1 * kSmallMCols : N);
+        }
+        return;
+    }
     // Narrow C (N within one vector) takes one-vector tiles. Every choice here depends on the shape
     // only, never on the thread count.
     const bool narrow = N <= isa->nr_narrow;

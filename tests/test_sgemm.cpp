@@ -370,3 +370,92 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
         }
     }
 }
+
+TEST_CASE("sgemm small-M path (M <= 4): sizes around the vector width and the register blocks, every ISA") {
+    Restore restore;
+    k::detail::gemm_path = k::detail::GemmPath::SmallM;
+    const Activation acts[] = {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh};
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        const int64_t W = k::detail::gemm_isa(isa)->nr_narrow;  // floats per vector
+        // N: partial vectors, the overlapping last vector, the register blocks (up to 16 rows of B or
+        // 16 vectors of columns per block, fewer for more rows of A) and the thread chunk of 64 columns.
+        std::vector<int64_t> ns = around(W);
+        for (int64_t v : {4 * W + 3, 8 * W - 1, 16 * W + 1, int64_t{63}, int64_t{65}, int64_t{131}}) ns.push_back(v);
+        // K: the masked tail of the dot form, K < W, exact multiples.
+        const std::vector<int64_t> ks = {1, 3, W - 1, W, W + 1, 2 * W + 5, 100};
+        uint32_t n = 0;
+        for (int64_t M = 1; M <= k::detail::kSmallMMax; ++M)
+            for (Trans ta : kTrans)
+                for (Trans tb : kTrans)
+                    for (int64_t N : ns) {
+                        ++n;
+                        Case c;
+                        c.ta = ta;
+                        c.tb = tb;
+                        c.M = M;
+                        c.N = N;
+                        c.K = ks[(n * 3) % ks.size()];
+                        c.alpha = n % 3 == 0 ? 1.0f : -0.75f;
+                        c.beta = n % 4 == 0 ? 0.0f : (n % 4 == 1 ? 1.0f : 0.5f);
+                        c.pad_a = n % 5 == 0 ? 3 : 0;
+                        c.pad_b = n % 3 == 0 ? 5 : 0;
+                        c.pad_c = n % 2 == 0 ? 1 : 0;
+                        c.bias = n % 7 < 3;
+                        c.act = acts[n % 4];
+                        check_case(c, n);
+                    }
+        // Every K with one N per transposition of B, at M = 1 (batch-1 inference) and 4.
+        for (int64_t M : {int64_t{1}, int64_t{4}})
+            for (Trans tb : kTrans)
+                for (int64_t K : ks) {
+                    ++n;
+                    Case c;
+                    c.tb = tb;
+                    c.M = M;
+                    c.N = 3 * W + 1;
+                    c.K = K;
+                    c.beta = 0.0f;
+                    c.bias = true;
+                    c.act = Activation::ReLU;
+                    check_case(c, n);
+                }
+    }
+}
+
+TEST_CASE("sgemm small-M path: batch-1 layer shapes, the same bits for 1 and 2 threads and as Auto picks it") {
+    Restore restore;
+    struct Shape {
+        Trans ta, tb;
+        int64_t M, N, K;
+    };
+    // Linear forward x W^T (NT), input gradient dY W (NN), and a large enough product to use 2 threads.
+    const Shape shapes[] = {{Trans::No, Trans::Yes, 1, 256, 784}, {Trans::No, Trans::No, 1, 784, 256},
+                            {Trans::Yes, Trans::Yes, 3, 1000, 999}, {Trans::No, Trans::No, 4, 2049, 300},
+                            {Trans::No, Trans::Yes, 2, 10, 128}};
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        uint32_t n = 0;
+        for (const Shape& s : shapes) {
+            ++n;
+            Case c;
+            c.ta = s.ta;
+            c.tb = s.tb;
+            c.M = s.M;
+            c.N = s.N;
+            c.K = s.K;
+            c.beta = n % 2 ? 0.0f : 0.5f;
+            c.bias = true;
+            c.act = n % 2 ? Activation::ReLU : Activation::Sigmoid;
+            k::detail::gemm_path = k::detail::GemmPath::SmallM;
+            nnfs::set_num_threads(1);
+            const std::vector<float> one = check_case(c, n);
+            nnfs::set_num_threads(2);
+            const std::vector<float> two = check_case(c, n);
+            CHECK_MESSAGE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0, c.str());
+            k::detail::gemm_path = k::detail::GemmPath::Auto;
+            const std::vector<float> autop = check_case(c, n);
+            CHECK_MESSAGE(std::memcmp(one.data(), autop.data(), one.size() * sizeof(float)) == 0, c.str());
+        }
+    }
+}

@@ -1,6 +1,7 @@
 // SGEMM for avx2: the instantiations of kernels/simd/gemm_kernel.hpp for xsimd::fma3<xsimd::avx2>.
 // Compiled with -mavx2 -mfma (kernels/CMakeLists.txt); called only when the CPU and OS support it.
 #include "simd/gemm_kernel.hpp"
+#include "simd/gemm_small_m.hpp"
 
 namespace nnfs::kernels::detail {
 
@@ -19,9 +20,11 @@ void packed_narrow(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_
 }
 // Direct path: 8 rows x 1 vector for N <= one vector, else 6 rows x 2 vectors.
 void direct(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_direct<Arch, 8, 6>(g, m0, m1); }
+// Small-M path: 8 vector accumulators.
+void small_m(const GemmArgs& g, int64_t n0, int64_t n1) { simd::gemm_small_m<Arch, 8>(g, n0, n1); }
 
 }  // namespace
 
-const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, MR_NARROW, 8, &packed_narrow, 8, 6, &direct};
+const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, MR_NARROW, 8, &packed_narrow, 8, 6, &direct, &small_m};
 
 }  // namespace nnfs::kernels::detail

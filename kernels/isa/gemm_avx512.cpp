@@ -1,6 +1,7 @@
 // SGEMM for avx512: the instantiations of kernels/simd/gemm_kernel.hpp for xsimd::avx512f.
 // Compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma (kernels/CMakeLists.txt); called only when the CPU and OS support it.
 #include "simd/gemm_kernel.hpp"
+#include "simd/gemm_small_m.hpp"
 
 namespace nnfs::kernels::detail {
 
@@ -19,9 +20,11 @@ void packed_narrow(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_
 }
 // Direct path: 16 rows x 1 vector for N <= one vector, else 12 rows x 2 vectors.
 void direct(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_direct<Arch, 16, 12>(g, m0, m1); }
+// Small-M path: 16 vector accumulators.
+void small_m(const GemmArgs& g, int64_t n0, int64_t n1) { simd::gemm_small_m<Arch, 16>(g, n0, n1); }
 
 }  // namespace
 
-const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct};
+const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct, &small_m};
 
 }  // namespace nnfs::kernels::detail

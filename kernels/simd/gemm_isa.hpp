@@ -48,7 +48,13 @@ struct GemmIsa {
     // vector when N <= nr_narrow, else direct_r rows x two vectors; m0 must be a multiple of that height.
     int direct_r_narrow, direct_r;
     void (*direct)(const GemmArgs& g, int64_t m0, int64_t m1);
+    // Small-M path (M <= kSmallMMax rows of C; kernels/simd/gemm_small_m.hpp) over the columns
+    // C[:, n0:n1]: op(B) streamed in place, never copied. Any column split gives identical results.
+    void (*small_m)(const GemmArgs& g, int64_t n0, int64_t n1);
 };
+
+// Rows of C up to which sgemm takes the small-M path (batch-1 inference, tiny batches).
+inline constexpr int64_t kSmallMMax = 4;
 
 extern const GemmIsa gemm_sse2;
 extern const GemmIsa gemm_avx2;
@@ -58,9 +64,10 @@ extern const GemmIsa gemm_avx512;
 
 namespace nnfs::kernels::detail {
 
-// Which path sgemm takes: chosen from the shape (Auto), or forced (tests exercise both paths with
-// it; set it only while no sgemm runs).
-enum class GemmPath { Auto, Packed, Direct };
+// Which path sgemm takes: chosen from the shape (Auto), or forced (tests exercise every path with
+// it; set it only while no sgemm runs). SmallM applies to M <= kSmallMMax only (Auto's choice there
+// too); Packed and Direct force those paths for every M.
+enum class GemmPath { Auto, Packed, Direct, SmallM };
 extern GemmPath gemm_path;
 
 // The dispatched SGEMM (kernels/gemm.cpp): the table's sgemm_fused entry.
