@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -168,4 +169,53 @@ TEST_CASE("activation misuse raises nnfs::Error naming the module and the shapes
         CHECK(m->parameters().empty());
         CHECK(m->name() == name);
     }
+}
+
+// PyTorch's ReLU (torch 1.13: relu = clamp_min, backward = threshold_backward on the output):
+//   relu([nan, -0, 0, -1, 2, inf, -inf]) = [nan, -0, 0, 0, 2, inf, 0]
+//   grad with dy = 1:                       [1,   0,  0, 0, 1, 1,   0]
+// and an infinite dy on the flat side gives 0, not NaN. The same on every ISA, through the module, the
+// activation kernel and the SGEMM epilogue (every path).
+TEST_CASE("ReLU propagates NaN and -0 and selects the gradient, as PyTorch does, on every path") {
+    namespace k = nnfs::kernels;
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    const std::vector<float> x = {nan, -0.0f, 0.0f, -1.0f, 2.0f, inf, -inf};
+    const k::Isa saved = k::current_isa();
+    for (k::Isa isa : {k::Isa::Reference, k::Isa::SSE2, k::Isa::AVX2, k::Isa::AVX512}) {
+        if (static_cast<int>(isa) > static_cast<int>(k::supported_isa())) continue;
+        k::set_max_isa(isa);
+        CAPTURE(std::string(k::isa_name(isa)));
+        nnfs::ReLU relu;
+        const Tensor y = relu.forward(Tensor::from({1, 7}, x));
+        CHECK(std::isnan(y.data()[0]));
+        CHECK((y.data()[1] == 0.0f && std::signbit(y.data()[1])));
+        CHECK((y.data()[2] == 0.0f && !std::signbit(y.data()[2])));
+        CHECK(y.data()[3] == 0.0f);
+        CHECK(y.data()[4] == 2.0f);
+        CHECK(y.data()[5] == inf);
+        CHECK(y.data()[6] == 0.0f);
+        const Tensor dx = relu.backward(Tensor::full({1, 7}, 1.0f));
+        const float want[7] = {1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 1.0f, 0.0f};
+        for (int i = 0; i < 7; ++i) CHECK_MESSAGE(dx.data()[i] == want[i], "x = " << x[static_cast<size_t>(i)]);
+        const Tensor dx_inf = relu.backward(Tensor::full({1, 7}, inf));
+        for (int i = 0; i < 7; ++i) CHECK(dx_inf.data()[i] == (want[i] == 0.0f ? 0.0f : inf));
+
+        // SGEMM epilogue: C = relu(A 1) for a column A of the values, at M = 7 (direct and packed) and
+        // at M <= 4 (small-M path). -0 becomes +0 in the accumulation (0 + -0 = +0), as in PyTorch's addmm.
+        const float one = 1.0f;
+        for (int64_t m : {int64_t{7}, int64_t{4}}) {
+            std::vector<float> c(7, 123.0f);
+            const int64_t off = m == 7 ? 0 : 3;  // M = 4: the last four values (NaN-free start at -1)
+            k::sgemm_fused(k::Trans::No, k::Trans::No, m, 1, 1, 1.0f, x.data() + off, 1, &one, 1, 0.0f, c.data(), 1,
+                           k::Epilogue{nullptr, k::Activation::ReLU});
+            for (int64_t i = 0; i < m; ++i) {
+                const float v = x[static_cast<size_t>(i + off)], got = c[static_cast<size_t>(i)];
+                if (std::isnan(v))
+                    CHECK(std::isnan(got));
+                else
+                    CHECK_MESSAGE(got == (v < 0.0f ? 0.0f : v), "x = " << v << ", M = " << m);
+            }
+        }
+    }
+    k::set_max_isa(saved);
 }

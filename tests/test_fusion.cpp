@@ -32,8 +32,9 @@ void check_fused_matches_layer_by_layer() {
     net.zero_grad();
 
     // Through Sequential: Linear + activation fused, inner inputs kept by pointer.
-    // The GEMM epilogue and the activation kernel are separate implementations of sigmoid/tanh, each
-    // within 2e-7 relative of exact, so activations may differ by ~4e-7 relative; gradients are sums of
+    // The GEMM epilogue and the activation kernel share simd/activation.hpp, but the SGEMM translation
+    // units contract a * b + c into FMAs and the vector ones do not (kernels/CMakeLists.txt), and each
+    // is within 2e-7 relative of exact: activations may differ by ~4e-7 relative; gradients are sums of
     // 9 to 21 such products (values ~1e-2) with cancellation, hence rtol 1e-5 and atol 1e-6 (a wrong
     // fusion is off by order 1).
     const nnfs::Tensor& y = net.forward(x);

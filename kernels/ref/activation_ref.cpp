@@ -9,7 +9,7 @@ void activation_forward(Activation act, float* dst, const float* src, int64_t n)
 }
 
 void activation_backward(Activation act, float* diff_src, const float* diff_dst, const float* dst, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) diff_src[i] = diff_dst[i] * detail::activation_derivative(act, dst[i]);
+    for (int64_t i = 0; i < n; ++i) diff_src[i] = detail::activation_grad(act, diff_dst[i], dst[i]);
 }
 
 void multiply(float* dst, const float* a, const float* b, int64_t n) {

@@ -16,7 +16,7 @@ inline float sigmoid(float x) {
 
 inline float activate(Activation act, float x) {
     switch (act) {
-        case Activation::ReLU: return x > 0.0f ? x : 0.0f;
+        case Activation::ReLU: return x < 0.0f ? 0.0f : x;  // PyTorch's: NaN and -0 pass through
         case Activation::Sigmoid: return sigmoid(x);
         case Activation::Tanh: return std::tanh(x);
         case Activation::Identity: break;
@@ -24,15 +24,16 @@ inline float activate(Activation act, float x) {
     return x;
 }
 
-// act'(x) expressed through y = act(x).
-inline float activation_derivative(Activation act, float y) {
+// dx = dy act'(x), act' expressed through y = act(x). ReLU selects (PyTorch's threshold_backward):
+// y <= 0 gives 0 even for an infinite dy, a NaN y passes dy.
+inline float activation_grad(Activation act, float dy, float y) {
     switch (act) {
-        case Activation::ReLU: return y > 0.0f ? 1.0f : 0.0f;
-        case Activation::Sigmoid: return y * (1.0f - y);
-        case Activation::Tanh: return (1.0f - y) * (1.0f + y);  // 1 - y^2 to ~1 ulp even as y nears 1
+        case Activation::ReLU: return y <= 0.0f ? 0.0f : dy;
+        case Activation::Sigmoid: return dy * (y * (1.0f - y));
+        case Activation::Tanh: return dy * ((1.0f - y) * (1.0f + y));  // 1 - y^2 to ~1 ulp even as y nears 1
         case Activation::Identity: break;
     }
-    return 1.0f;
+    return dy;
 }
 
 }  // namespace nnfs::kernels::detail

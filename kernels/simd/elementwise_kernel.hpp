@@ -4,29 +4,10 @@
 #pragma once
 
 #include "nnfs/kernels.hpp"
+#include "simd/activation.hpp"
 #include "simd/vector_common.hpp"
 
 namespace nnfs::kernels::simd {
-
-// y = act(x).
-template <class Arch, Activation Act>
-inline vfloat<Arch> activate(vfloat<Arch> x) {
-    using V = vfloat<Arch>;
-    if constexpr (Act == Activation::ReLU) return xsimd::select(x > V(0.0f), x, V(0.0f));  // max(-0, 0) = +0, NaN -> 0 as ref
-    else if constexpr (Act == Activation::Sigmoid) return sigmoid<Arch>(x);
-    else if constexpr (Act == Activation::Tanh) return tanh<Arch>(x);
-    else return x;
-}
-
-// act'(x) through y = act(x): ReLU y > 0; Sigmoid y (1 - y); Tanh (1 - y)(1 + y).
-template <class Arch, Activation Act>
-inline vfloat<Arch> derivative(vfloat<Arch> y) {
-    using V = vfloat<Arch>;
-    if constexpr (Act == Activation::ReLU) return xsimd::select(y > V(0.0f), V(1.0f), V(0.0f));
-    else if constexpr (Act == Activation::Sigmoid) return y * (V(1.0f) - y);
-    else if constexpr (Act == Activation::Tanh) return (V(1.0f) - y) * (V(1.0f) + y);
-    else return V(1.0f);
-}
 
 template <class Arch, Activation Act>
 void activation_forward_t(float* dst, const float* src, int64_t n) {
@@ -39,7 +20,7 @@ template <class Arch, Activation Act>
 void activation_backward_t(float* diff_src, const float* diff_dst, const float* dst, int64_t n) {
     for_vectors<Arch>(n, [&](int64_t i, auto part) {
         const auto dy = load<Arch>(diff_dst + i, part), y = load<Arch>(dst + i, part);
-        store<Arch>(diff_src + i, dy * derivative<Arch, Act>(y), part);
+        store<Arch>(diff_src + i, activation_grad<Arch, Act>(dy, y), part);
     });
 }
 

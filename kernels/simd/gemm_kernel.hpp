@@ -26,6 +26,7 @@
 #include <type_traits>
 
 #include "simd/gemm_isa.hpp"
+#include "simd/activation.hpp"
 
 #define NNFS_ALWAYS_INLINE inline __attribute__((always_inline))
 
@@ -73,20 +74,6 @@ struct TileOut {
     float beta;
     const float* bias;  // at the tile's first column, or null
 };
-
-template <class Arch, Activation Act>
-NNFS_ALWAYS_INLINE xsimd::batch<float, Arch> activate(xsimd::batch<float, Arch> x) {
-    using V = xsimd::batch<float, Arch>;
-    if constexpr (Act == Activation::ReLU) {
-        return xsimd::max(x, V(0.0f));
-    } else if constexpr (Act == Activation::Sigmoid) {
-        return V(1.0f) / (V(1.0f) + xsimd::exp(-x));
-    } else if constexpr (Act == Activation::Tanh) {
-        return xsimd::tanh(x);
-    } else {
-        return x;
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The MR x NR micro-kernel, NR = NV vectors. Accumulates over k in registers

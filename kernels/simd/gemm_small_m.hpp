@@ -18,29 +18,11 @@
 
 
 #include "simd/gemm_kernel.hpp"
+#include "simd/vector_common.hpp"
 
 namespace nnfs::kernels::simd {
 
 using detail::kSmallMMax;
-
-// The first n (0 <= n <= W) floats at p, zeros in the other lanes; never reads past p + n.
-template <class Arch>
-NNFS_ALWAYS_INLINE xsimd::batch<float, Arch> load_first(const float* p, int n) {
-    using V = xsimd::batch<float, Arch>;
-#if defined(__AVX512F__)
-    if constexpr (std::is_same_v<Arch, xsimd::avx512f>)
-        return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p);
-#endif
-#if defined(__AVX2__)
-    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-        const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lanes));
-    }
-#endif
-    alignas(64) float buf[V::size] = {};
-    for (int l = 0; l < n; ++l) buf[l] = p[l];
-    return V::load_aligned(buf);
-}
 
 // The small-M epilogue on c[0:n] of one row holding alpha op(A) op(B) + beta C: c = act(c + bias).
 template <class Arch, Activation Act>
@@ -67,7 +49,7 @@ void small_m_dot(const GemmArgs& g, const float* a, int64_t lda, int64_t n0, int
     using V = xsimd::batch<float, Arch>;
     constexpr int W = static_cast<int>(V::size);
     const int64_t K = g.K, k_full = K / W * W;
-    const int k_tail = static_cast<int>(K - k_full);
+    const int64_t k_tail = K - k_full;
     auto block = [&](auto rows_tag, int64_t n) {
         constexpr int R = decltype(rows_tag)::value;
         V acc[M][R];
@@ -90,10 +72,10 @@ void small_m_dot(const GemmArgs& g, const float* a, int64_t lda, int64_t n0, int
         if (k_tail) {  // zeros past K in both operands add exact zeros
             V av[M];
 #pragma GCC unroll 16
-            for (int i = 0; i < M; ++i) av[i] = load_first<Arch>(a + i * lda + k_full, k_tail);
+            for (int i = 0; i < M; ++i) av[i] = load<Arch>(a + i * lda + k_full, Tail{k_tail});
 #pragma GCC unroll 16
             for (int r = 0; r < R; ++r) {
-                const V bv = load_first<Arch>(b + r * g.ldb + k_full, k_tail);
+                const V bv = load<Arch>(b + r * g.ldb + k_full, Tail{k_tail});
 #pragma GCC unroll 16
                 for (int i = 0; i < M; ++i) acc[i][r] = xsimd::fma(av[i], bv, acc[i][r]);
             }
