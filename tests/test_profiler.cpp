@@ -82,3 +82,21 @@ TEST_CASE("profiler counts calls per layer and phase, FLOPs of Linear, and write
     CHECK(profiler.rows().empty());
     CHECK_THROWS_AS(profiler.write_chrome_trace("/nonexistent/dir/trace.json"), nnfs::Error);
 }
+
+TEST_CASE("profiler: a first Linear without input gradient counts the weight-gradient product only") {
+    nnfs::Sequential net;
+    build(net);
+    net.set_requires_input_grad(false);
+    nnfs::Profiler profiler;
+    net.set_profiler(&profiler);
+    const nnfs::Tensor x = nnfs::Tensor::full({16, 8}, 0.5f), grad = nnfs::Tensor::full({16, 4}, 0.1f);
+    net.forward(x);
+    net.backward(grad);
+    int seen = 0;
+    for (const auto& row : profiler.rows())
+        if (row.layer == 0 && row.phase == nnfs::Profiler::Phase::Backward) {
+            CHECK(row.flops == doctest::Approx(2.0 * 16 * 8 * 32));
+            ++seen;
+        }
+    CHECK(seen == 1);
+}

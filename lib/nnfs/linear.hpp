@@ -28,7 +28,10 @@ public:
     Shape output_shape(const Shape& input) const override;
     // 2 batch in out multiply-adds forward; twice that backward (dx and dW).
     double forward_flops(const Shape& input) const override;
-    double backward_flops(const Shape& input) const override { return 2.0 * forward_flops(input); }
+    // dW (and dx unless the input gradient is off): one or two products the size of the forward's.
+    double backward_flops(const Shape& input) const override {
+        return (requires_input_grad() ? 2.0 : 1.0) * forward_flops(input);
+    }
 
     Parameter& weight() { return weight_; }
     const Parameter& weight() const { return weight_; }
