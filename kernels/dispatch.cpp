@@ -53,6 +53,10 @@ void activation_forward(Activation act, float* dst, const float* src, int64_t n)
 void activation_backward(Activation act, float* diff_src, const float* diff_dst, const float* dst, int64_t n) {
     table().activation_backward(act, diff_src, diff_dst, dst, n);
 }
+void activation_backward_column_sum(Activation act, float* diff_src, const float* diff_dst, const float* dst,
+                                    int64_t rows, int64_t cols, float* col_sum, bool accumulate) {
+    table().activation_backward_column_sum(act, diff_src, diff_dst, dst, rows, cols, col_sum, accumulate);
+}
 
 void softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
     table().softmax_forward(dst, src, rows, cols);

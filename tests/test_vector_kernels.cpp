@@ -387,6 +387,37 @@ TEST_CASE("column_sum (set and accumulate) and row_sum") {
     }
 }
 
+// The activation backward fused with the bias gradient's column sums: the same diff_src as
+// activation_backward (bitwise) and column sums within the column_sum bound of the reference.
+TEST_CASE("activation_backward_column_sum: activation_backward plus column_sum in one pass") {
+    Restore restore;
+    const std::vector<std::pair<int64_t, int64_t>> shapes = {{0, 5}, {1, 1}, {3, 7}, {9, 33}, {17, 64}, {64, 130}, {97, 10}};
+    const Activation acts[] = {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh};
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (auto [rows, cols] : shapes)
+            for (Activation act : acts) {
+                const int64_t n = rows * cols;
+                std::vector<float> y(static_cast<size_t>(n));
+                k::ref::activation_forward(act, y.data(), values(n, 91, -6.0f, 6.0f, true).data(), n);
+                const std::vector<float> dy = values(n, 92, -2.0f, 2.0f);
+                std::vector<float> dx(static_cast<size_t>(n), NAN), dx_want = dx;
+                k::ref::activation_backward(act, dx_want.data(), dy.data(), y.data(), n);
+                std::vector<double> col_abs(static_cast<size_t>(cols), 0.0);
+                for (int64_t i = 0; i < n; ++i) col_abs[static_cast<size_t>(i % cols)] += std::abs(dx_want[static_cast<size_t>(i)]);
+                for (bool acc : {false, true}) {
+                    std::vector<float> got = values(cols, 93), want = got;
+                    const std::vector<float> before = got;
+                    k::activation_backward_column_sum(act, dx.data(), dy.data(), y.data(), rows, cols, got.data(), acc);
+                    k::ref::column_sum(want.data(), dx_want.data(), rows, cols, acc);
+                    check_equal(dx, dx_want, where(act_name(act), n) + " fused backward");
+                    check_each(got, want, [&](size_t j) { return 12 * kEps * (col_abs[j] + std::abs(before[j])) + kTiny; },
+                               where(acc ? "fused column sums accumulate" : "fused column sums", rows, cols));
+                }
+            }
+    }
+}
+
 namespace {
 
 // N x C batch: column c has mean offset[c % 5] and spread scale[c % 4]; column 2 is constant and,

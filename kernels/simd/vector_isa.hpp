@@ -15,6 +15,7 @@ struct VectorIsa {
     const char* name = "ref";  // "avx512", "avx2", "sse2" or "ref"
     decltype(&ref::activation_forward) activation_forward = &ref::activation_forward;
     decltype(&ref::activation_backward) activation_backward = &ref::activation_backward;
+    decltype(&ref::activation_backward_column_sum) activation_backward_column_sum = &ref::activation_backward_column_sum;
     decltype(&ref::softmax_forward) softmax_forward = &ref::softmax_forward;
     decltype(&ref::log_softmax_forward) log_softmax_forward = &ref::log_softmax_forward;
     decltype(&ref::softmax_backward) softmax_backward = &ref::softmax_backward;

@@ -34,6 +34,7 @@ constexpr detail::VectorIsa vector_table(const char* name) {
     t.name = name;
     t.activation_forward = &activation_forward<Arch>;
     t.activation_backward = &activation_backward<Arch>;
+    t.activation_backward_column_sum = &activation_backward_column_sum<Arch>;
     t.multiply = &multiply<Arch>;
     t.fill = &fill<Arch>;
     t.softmax_forward = &softmax_forward<Arch>;

@@ -23,6 +23,9 @@ public:
     // run: one pass over memory instead of two. With `input_is_stable` the input is kept by pointer
     // instead of copied (it must stay unchanged until backward: an earlier layer's output in a Sequential).
     const Tensor& forward_fused(const Tensor& input, ElementwiseActivation* activation, bool input_is_stable);
+    // backward through `activation` (the one fused in forward) and then this layer: the activation's
+    // gradient and the bias gradient (its column sums) in one pass, then the two products.
+    const Tensor& backward_fused(const Tensor& grad_output, ElementwiseActivation* activation);
     std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
     std::string name() const override;
     Shape output_shape(const Shape& input) const override;

@@ -33,4 +33,14 @@ const Tensor& ElementwiseActivation::backward(const Tensor& grad_output) {
     return grad_input_;
 }
 
+const Tensor& ElementwiseActivation::backward_column_sum(const Tensor& grad_output, float* col_sum) {
+    detail::check_backward_ready(*this, has_forward_);
+    detail::check_grad_shape(*this, grad_output, output_.shape());
+    if (output_.dim() != 2) fail(name(), ": column sums need a 2-D output, got ", output_.shape());
+    grad_input_.resize(output_.shape());
+    kernels::activation_backward_column_sum(kind_, grad_input_.data(), grad_output.data(), output_.data(),
+                                            output_.size(0), output_.size(1), col_sum, true);
+    return grad_input_;
+}
+
 }  // namespace nnfs

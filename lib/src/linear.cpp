@@ -82,11 +82,20 @@ const Tensor& Linear::forward_fused(const Tensor& input, ElementwiseActivation* 
     return y;
 }
 
-const Tensor& Linear::backward(const Tensor& grad_output) {
+const Tensor& Linear::backward(const Tensor& grad_output) { return backward_fused(grad_output, nullptr); }
+
+const Tensor& Linear::backward_fused(const Tensor& grad_output, ElementwiseActivation* activation) {
     detail::check_backward_ready(*this, has_forward_);
     const int64_t batch = input_->size(0);
-    detail::check_grad_shape(*this, grad_output, Shape{batch, out_});
-    const float* dy = grad_output.data();
+    const float* dy = nullptr;
+    if (activation) {  // dy = act'(.) grad_output and db += column sums of dy, one pass
+        detail::check_grad_shape(*activation, grad_output, Shape{batch, out_});
+        dy = activation->backward_column_sum(grad_output, bias_.grad.data()).data();
+    } else {
+        detail::check_grad_shape(*this, grad_output, Shape{batch, out_});
+        dy = grad_output.data();
+        kernels::column_sum(bias_.grad.data(), dy, batch, out_, true);  // db += column sums of dy
+    }
     if (requires_input_grad_) {
         // dx = dy W: (batch, out) x (out, in)
         grad_input_.resize({batch, in_});
@@ -95,10 +104,9 @@ const Tensor& Linear::backward(const Tensor& grad_output) {
     } else {
         grad_input_.resize({0});
     }
-    // dW += dy^T x: (out, batch) x (batch, in); db += column sums of dy
+    // dW += dy^T x: (out, batch) x (batch, in)
     kernels::sgemm(Trans::Yes, Trans::No, out_, in_, batch, 1.0f, dy, out_, input_->data(), in_, 1.0f,
                    weight_.grad.data(), in_);
-    kernels::column_sum(bias_.grad.data(), dy, batch, out_, true);
     return grad_input_;
 }
 

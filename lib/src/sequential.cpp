@@ -88,7 +88,13 @@ const Tensor& Sequential::backward(const Tensor& grad_output) {
         if (check) detail::check_finite(grad_output, "grad_output");
         for (; i-- > 0;) {
             if (!profiler_ && !check) {
-                g = &modules_[i]->backward(*g);
+                const Plan* p = i > 0 ? &plan_[i - 1] : nullptr;
+                if (p && p->linear && p->activation == modules_[i].get()) {  // Linear + activation, fused
+                    g = &p->linear->backward_fused(*g, p->activation);
+                    --i;
+                } else {
+                    g = &modules_[i]->backward(*g);
+                }
                 continue;
             }
             const auto start = Clock::now();
