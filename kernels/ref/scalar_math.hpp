@@ -16,7 +16,7 @@ inline float sigmoid(float x) {
 
 inline float activate(Activation act, float x) {
     switch (act) {
-        case Activation::ReLU: return x > 0.0f ? x : 0.0f;
+        case Activation::ReLU: return x <= 0.0f ? 0.0f : x;  // NaN stays NaN, as PyTorch's relu; -0 gives +0
         case Activation::Sigmoid: return sigmoid(x);
         case Activation::Tanh: return std::tanh(x);
         case Activation::Identity: break;
@@ -27,7 +27,7 @@ inline float activate(Activation act, float x) {
 // act'(x) expressed through y = act(x).
 inline float activation_derivative(Activation act, float y) {
     switch (act) {
-        case Activation::ReLU: return y > 0.0f ? 1.0f : 0.0f;
+        case Activation::ReLU: return y <= 0.0f ? 0.0f : 1.0f;  // NaN passes the gradient, as PyTorch's threshold_backward
         case Activation::Sigmoid: return y * (1.0f - y);
         case Activation::Tanh: return (1.0f - y) * (1.0f + y);  // 1 - y^2 to ~1 ulp even as y nears 1
         case Activation::Identity: break;

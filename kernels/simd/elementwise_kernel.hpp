@@ -12,7 +12,7 @@ namespace nnfs::kernels::simd {
 template <class Arch, Activation Act>
 inline vfloat<Arch> activate(vfloat<Arch> x) {
     using V = vfloat<Arch>;
-    if constexpr (Act == Activation::ReLU) return xsimd::select(x > V(0.0f), x, V(0.0f));  // max(-0, 0) = +0, NaN -> 0 as ref
+    if constexpr (Act == Activation::ReLU) return xsimd::select(x <= V(0.0f), V(0.0f), x);  // -0 -> +0, NaN stays, as ref
     else if constexpr (Act == Activation::Sigmoid) return sigmoid<Arch>(x);
     else if constexpr (Act == Activation::Tanh) return tanh<Arch>(x);
     else return x;
@@ -22,7 +22,7 @@ inline vfloat<Arch> activate(vfloat<Arch> x) {
 template <class Arch, Activation Act>
 inline vfloat<Arch> derivative(vfloat<Arch> y) {
     using V = vfloat<Arch>;
-    if constexpr (Act == Activation::ReLU) return xsimd::select(y > V(0.0f), V(1.0f), V(0.0f));
+    if constexpr (Act == Activation::ReLU) return xsimd::select(y <= V(0.0f), V(0.0f), V(1.0f));  // NaN: 1, as ref
     else if constexpr (Act == Activation::Sigmoid) return y * (V(1.0f) - y);
     else if constexpr (Act == Activation::Tanh) return (V(1.0f) - y) * (V(1.0f) + y);
     else return V(1.0f);

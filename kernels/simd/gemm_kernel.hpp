@@ -78,7 +78,7 @@ template <class Arch, Activation Act>
 NNFS_ALWAYS_INLINE xsimd::batch<float, Arch> activate(xsimd::batch<float, Arch> x) {
     using V = xsimd::batch<float, Arch>;
     if constexpr (Act == Activation::ReLU) {
-        return xsimd::max(x, V(0.0f));
+        return xsimd::select(x <= V(0.0f), V(0.0f), x);  // -0 -> +0, NaN stays NaN: the activation kernel's result
     } else if constexpr (Act == Activation::Sigmoid) {
         return V(1.0f) / (V(1.0f) + xsimd::exp(-x));
     } else if constexpr (Act == Activation::Tanh) {

@@ -1,4 +1,5 @@
-// Elementwise activations, any shape: ReLU y = max(x, 0) (gradient 0 at exactly 0),
+// Elementwise activations, any shape: ReLU y = max(x, 0) (gradient 0 at exactly 0; NaN stays NaN and passes
+// its gradient, as PyTorch),
 // Sigmoid y = 1 / (1 + exp(-x)), Tanh y = tanh(x). backward uses the kept output y.
 #pragma once
 

@@ -99,6 +99,7 @@ const Tensor& Linear::backward(const Tensor& grad_output) {
     kernels::sgemm(Trans::Yes, Trans::No, out_, in_, batch, 1.0f, dy, out_, input_->data(), in_, 1.0f,
                    weight_.grad.data(), in_);
     kernels::column_sum(bias_.grad.data(), dy, batch, out_, true);
+    weight_.has_grad = bias_.has_grad = true;
     return grad_input_;
 }
 
