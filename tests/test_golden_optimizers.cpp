@@ -36,6 +36,8 @@ void check_trajectory(const GoldenFile& g, nnfs::test::Deviation& dev, const std
         // The optimizer must only read grads: set them afresh each step, as the generator does.
         assign(p0.grad, Tensor::from(p0.value.shape(), row(grad0, t)));
         assign(p1.grad, Tensor::from(p1.value.shape(), row(grad1, t)));
+        // Assigned gradients exist (PyTorch: p.grad is not None), the all-zero step's included.
+        p0.has_grad = p1.has_grad = true;
         opt->step();
         const std::string step = name + " step " + std::to_string(t + 1);
         dev.check(p0.value.span(), row(want0, t), 1e-5, 1e-6, step + " p0");

@@ -222,15 +222,11 @@ TEST_CASE("zero_grad clears every parameter's gradient") {
     CHECK(sgd.parameters().size() == 2);
 }
 
-TEST_CASE("optimizers over no parameters step without effect") {
-    nnfs::SGD sgd({}, {.lr = 0.1f, .momentum = 0.9f});
-    nnfs::Adam adam({});
-    nnfs::AdamW adamw({});
-    CHECK_NOTHROW(sgd.step());
-    CHECK_NOTHROW(adam.step());
-    CHECK_NOTHROW(adamw.step());
-    CHECK(adam.step_count() == 1);
-    CHECK(sgd.parameters().empty());
+TEST_CASE("an optimizer over no parameters is an error, as in PyTorch") {
+    using V = std::vector<Parameter*>;
+    CHECK_THROWS_WITH_AS(nnfs::SGD(V{}, {.lr = 0.1f, .momentum = 0.9f}), doctest::Contains("SGD: empty parameter list"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::Adam(V{}), doctest::Contains("Adam: empty parameter list"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::AdamW(V{}), doctest::Contains("AdamW: empty parameter list"), nnfs::Error);
 }
 
 TEST_CASE("optimizer option validation raises nnfs::Error naming the optimizer and the value") {

@@ -23,7 +23,8 @@ struct DataLoaderOptions {
 
 class DataLoader {
 public:
-    // `data` must outlive the loader.
+    // `data` must outlive the loader and keep its size (nnfs::Error from next() otherwise).
+    // drop_last with fewer samples than batch_size gives epochs with no batch (as PyTorch).
     DataLoader(const Dataset& data, int64_t batch_size, DataLoaderOptions options = {});
 
     // Begins the next epoch (the first call begins epoch 0): resets the position and reshuffles.
@@ -38,6 +39,8 @@ public:
     void set_epoch(int64_t epoch);
 
 private:
+    // nnfs::Error unless the data set holds one feature row per label and still has its original size.
+    void check_data() const;
     const Dataset* data_;
     int64_t batch_size_;
     DataLoaderOptions options_;

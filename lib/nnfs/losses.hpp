@@ -1,5 +1,7 @@
 // Losses, mean reduction. float forward(prediction, target) computes the loss and remembers what the
 // gradient needs; backward() returns dL/dprediction (a buffer the loss owns until its next call).
+// An empty batch gives NaN (the mean over nothing, as PyTorch) and an empty gradient; a failed
+// forward leaves nothing for backward.
 #pragma once
 
 #include <cstdint>

@@ -20,7 +20,8 @@ double accuracy(std::span<const int32_t> predicted, std::span<const int32_t> tru
 struct ConfusionMatrix {
     int32_t num_classes = 0;
     std::vector<int64_t> counts;  // num_classes x num_classes, row-major
-    int64_t at(int32_t truth, int32_t predicted) const { return counts[static_cast<size_t>(truth * num_classes + predicted)]; }
+    // checked: nnfs::Error for a class outside [0, num_classes) or counts not num_classes^2 long
+    int64_t at(int32_t truth, int32_t predicted) const;
     // A printable table with the given class names (or indices when empty).
     std::string str(const std::vector<std::string>& class_names = {}) const;
 };

@@ -14,10 +14,16 @@ namespace nnfs {
 
 // A trainable tensor: value and grad of equal shape, and a name ("weight"; "0.weight" inside a Sequential).
 // Like torch.nn.Parameter it also reads as its value: linear.weight().shape(), Tensor w = linear.weight().
+//
+// grad always exists (zeros until a backward adds into it); has_grad says whether it stands for a
+// gradient, i.e. what PyTorch 1.13 tells by `grad is not None`: false for a new parameter, set by every
+// backward that accumulates into it, kept by zero_grad() (PyTorch 1.13's default set_to_none=False) and
+// cleared by zero_grad(true). Optimizers skip a parameter with no gradient (see Optimizer::step).
 struct Parameter {
     std::string name;
     Tensor value;
     Tensor grad;
+    bool has_grad = false;
 
     Parameter(std::string n, Tensor v) : name(std::move(n)), value(std::move(v)), grad(value.shape()) {}
 
@@ -63,8 +69,9 @@ public:
     // What the module is, for messages and summaries: "Linear(4 -> 16)".
     virtual std::string name() const = 0;
 
-    // Clears the grad of every parameter.
-    void zero_grad();
+    // Zeroes the grad of every parameter; with set_to_none also marks them as having no gradient
+    // (Parameter::has_grad), so an optimizer step leaves them alone, as PyTorch's zero_grad(set_to_none=True).
+    void zero_grad(bool set_to_none = false);
 
     // Whether backward must compute dL/dinput (default true). A training loop that never uses the
     // gradient of its data can turn it off on the model: the first layer then skips that product

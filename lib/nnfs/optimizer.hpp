@@ -1,7 +1,15 @@
 // Optimizer: updates a list of parameters from their gradients. step() applies one update;
 // zero_grad() clears the gradients (they accumulate across backward calls until then).
+//
+// As in PyTorch 1.13, step() skips a parameter that has no gradient (its grad would be None there):
+// one that no backward has reached since it was made or since zero_grad(true), and whose grad nobody
+// wrote (all zeros). Weight decay, momentum and Adam's moments then leave it exactly as it is; a step
+// where no parameter has a gradient changes nothing (Adam's step count included). After the default
+// zero_grad() a parameter keeps its (zero) gradient and weight decay and momentum still move it, as in
+// PyTorch 1.13 (whose zero_grad defaults to set_to_none=False).
 #pragma once
 
+#include <initializer_list>
 #include <vector>
 
 #include "nnfs/module.hpp"
@@ -16,7 +24,8 @@ public:
     Optimizer& operator=(const Optimizer&) = delete;
 
     virtual void step() = 0;
-    void zero_grad();
+    // Zeroes every gradient; with set_to_none also marks the parameters as having none (see above).
+    void zero_grad(bool set_to_none = false);
     const std::vector<Parameter*>& parameters() const { return params_; }
     virtual float lr() const = 0;
     virtual void set_lr(float lr) = 0;
@@ -25,10 +34,13 @@ public:
     virtual StateRefs state_refs() = 0;
 
 protected:
-    // nnfs::Error on a null or repeated parameter.
+    // nnfs::Error on an empty list (as PyTorch) or a null or repeated parameter.
     Optimizer(std::vector<Parameter*> params, const char* name);
-    // nnfs::Error when a gradient's shape no longer matches its parameter's.
-    void check_gradients() const;
+    // nnfs::Error, before anything is updated, when a gradient's or a state tensor's shape no longer
+    // matches its parameter's (a parameter resized after the optimizer was built).
+    void check_gradients(std::initializer_list<const std::vector<Tensor>*> state = {}) const;  // allocates nothing
+    // Whether step() updates p: a backward reached it, or its grad was written by hand (non-zero).
+    static bool has_gradient(const Parameter& p);
     // One zero-filled state tensor per parameter, of its shape.
     std::vector<Tensor> zeros_like_parameters() const;
     const char* name_;

@@ -1,5 +1,7 @@
 #include "nnfs/adam.hpp"
 
+#include <algorithm>
+
 #include "nnfs/kernels.hpp"
 
 namespace nnfs {
@@ -31,10 +33,16 @@ StateRefs AdamFamily::state_refs() {
 }
 
 void AdamFamily::step() {
-    check_gradients();
+    check_gradients({&m_, &v_});
+    // The step count advances only when some parameter is updated. PyTorch keeps one count per
+    // parameter; here all share one, which is the same whenever every parameter has a gradient at every
+    // step (every layer of a model reached by backward). A parameter that first gets a gradient later
+    // than the others uses the shared count in its bias correction.
+    if (std::none_of(params_.begin(), params_.end(), [](const Parameter* p) { return has_gradient(*p); })) return;
     ++step_;
     for (size_t i = 0; i < params_.size(); ++i) {
         Parameter& p = *params_[i];
+        if (!has_gradient(p)) continue;  // PyTorch: grad is None, the parameter and its moments stay
         kernels::adam_update(p.value.data(), m_[i].data(), v_[i].data(), p.grad.data(), p.value.numel(), options_.lr,
                              options_.beta1, options_.beta2, options_.eps, options_.weight_decay, decoupled_, step_);
     }

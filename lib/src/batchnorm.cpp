@@ -62,6 +62,7 @@ const Tensor& BatchNorm1d::backward(const Tensor& grad_output) {
     grad_input_.resize(output_.shape());
     kernels::batchnorm_backward(grad_input_.data(), weight_.grad.data(), bias_.grad.data(), grad_output.data(),
                                 xhat_.data(), invstd_.data(), weight_.data(), n, features_, used_batch_statistics_);
+    weight_.has_grad = bias_.has_grad = true;
     return grad_input_;
 }
 

@@ -11,7 +11,20 @@ DataLoader::DataLoader(const Dataset& data, int64_t batch_size, DataLoaderOption
     : data_(&data), batch_size_(batch_size), options_(options), order_(static_cast<size_t>(data.size())) {
     if (batch_size < 1) fail("DataLoader: batch_size ", batch_size, ", expected >= 1");
     if (data.size() < 1) fail("DataLoader: empty data set");
+    check_data();
     batch_labels_.reserve(static_cast<size_t>(batch_size));
+}
+
+void DataLoader::check_data() const {
+    // The batches are copied straight from the data set's rows: a features tensor that does not hold one
+    // row per label, or a data set that changed size since the loader was made, would be read out of bounds.
+    const Dataset& d = *data_;
+    if (d.features.dim() != 2 || d.features.size(0) != d.size()) {
+        fail("DataLoader: features ", d.features.shape(), " for ", d.size(), " labels, expected [", d.size(), ", *]");
+    }
+    if (d.size() != static_cast<int64_t>(order_.size())) {
+        fail("DataLoader: the data set has ", d.size(), " samples, it had ", order_.size(), " when the loader was made");
+    }
 }
 
 int64_t DataLoader::batches_per_epoch() const {
@@ -37,6 +50,7 @@ void DataLoader::start_epoch() {
 
 bool DataLoader::next() {
     if (epoch_ < 0) start_epoch();
+    check_data();
     const int64_t n = data_->size();
     const int64_t count = std::min(batch_size_, n - position_);
     if (count <= 0 || (options_.drop_last && count < batch_size_)) return false;

@@ -107,6 +107,7 @@ const Tensor& Linear::backward_fused(const Tensor& grad_output, ElementwiseActiv
     // dW += dy^T x: (out, batch) x (batch, in)
     kernels::sgemm(Trans::Yes, Trans::No, out_, in_, batch, 1.0f, dy, out_, input_->data(), in_, 1.0f,
                    weight_.grad.data(), in_);
+    weight_.has_grad = bias_.has_grad = true;
     return grad_input_;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "nnfs/kernels.hpp"
 #include "nnfs/runtime.hpp"
@@ -9,6 +10,9 @@
 namespace nnfs {
 
 namespace {
+// The mean over an empty batch: 0/0, as PyTorch's mean reduction gives.
+constexpr float kEmptyMean = std::numeric_limits<float>::quiet_NaN();
+
 // The loss value, checked for NaN and Inf when anomaly detection is on.
 float checked(const char* loss, float value) {
     if (detect_anomaly() && !std::isfinite(value)) fail("anomaly: ", loss, " forward produced ", value);
@@ -21,11 +25,12 @@ float ElementwiseLoss::forward(const Tensor& prediction, const Tensor& target) {
     if (prediction.shape() != target.shape()) {
         fail(name_, ": prediction ", prediction.shape(), " and target ", target.shape(), " differ in shape");
     }
-    if (prediction.numel() == 0) fail(name_, ": empty prediction ", prediction.shape());
     check_values(prediction);
     prediction_ = prediction;
     target_ = target;
     has_forward_ = true;
+    // The mean over no elements is 0/0 = NaN, as in PyTorch; backward then gives an empty gradient.
+    if (prediction.numel() == 0) return checked(name_, kEmptyMean);
     return checked(name_, forward_(prediction.data(), target.data(), prediction.numel()));
 }
 
@@ -33,7 +38,7 @@ const Tensor& ElementwiseLoss::backward() {
     if (!has_forward_) fail(name_, ": backward called before forward");
     grad_.resize(prediction_.shape());
     const int64_t n = prediction_.numel();
-    backward_(grad_.data(), prediction_.data(), target_.data(), n, 1.0f / static_cast<float>(n));
+    if (n > 0) backward_(grad_.data(), prediction_.data(), target_.data(), n, 1.0f / static_cast<float>(n));
     if (detect_anomaly()) detail::check_finite(grad_, std::string(name_) + " gradient");
     return grad_;
 }
@@ -59,7 +64,6 @@ void CrossEntropyLoss::prepare(const Tensor& logits) {
     if (logits.dim() != 2 || logits.size(1) < 1) {
         fail("CrossEntropyLoss: logits ", logits.shape(), ", expected [batch, classes]");
     }
-    if (logits.size(0) == 0) fail("CrossEntropyLoss: empty batch, logits ", logits.shape());
     prob_.resize(logits.shape());
 }
 
@@ -78,6 +82,7 @@ float CrossEntropyLoss::forward(const Tensor& logits, std::span<const int32_t> t
     index_.assign(target.begin(), target.end());
     index_target_ = true;
     has_forward_ = true;
+    if (rows == 0) return checked("CrossEntropyLoss", kEmptyMean);
     return checked("CrossEntropyLoss", kernels::cross_entropy_forward(prob_.data(), logits.data(), index_.data(), rows, classes));
 }
 
@@ -89,6 +94,7 @@ float CrossEntropyLoss::forward(const Tensor& logits, const Tensor& target_proba
     target_prob_ = target_probabilities;
     index_target_ = false;
     has_forward_ = true;
+    if (logits.size(0) == 0) return checked("CrossEntropyLoss", kEmptyMean);
     return checked("CrossEntropyLoss", kernels::cross_entropy_prob_forward(prob_.data(), logits.data(), target_prob_.data(),
                                                                            logits.size(0), logits.size(1)));
 }
@@ -98,7 +104,9 @@ const Tensor& CrossEntropyLoss::backward() {
     const int64_t rows = prob_.size(0), classes = prob_.size(1);
     const float scale = 1.0f / static_cast<float>(rows);
     grad_.resize(prob_.shape());
-    if (index_target_) {
+    if (rows == 0) {
+        // an empty batch: an empty gradient
+    } else if (index_target_) {
         kernels::cross_entropy_backward(grad_.data(), prob_.data(), index_.data(), rows, classes, scale);
     } else {
         kernels::cross_entropy_prob_backward(grad_.data(), prob_.data(), target_prob_.data(), rows, classes, scale);

@@ -49,7 +49,25 @@ ConfusionMatrix confusion_matrix(std::span<const int32_t> predicted, std::span<c
     return m;
 }
 
+namespace {
+void check_counts(const char* what, const ConfusionMatrix& m) {
+    const auto k = static_cast<size_t>(m.num_classes < 0 ? 0 : m.num_classes);
+    if (m.num_classes < 0 || m.counts.size() != k * k) {
+        fail(what, ": ", m.counts.size(), " counts for ", m.num_classes, " classes, expected ", k * k);
+    }
+}
+}  // namespace
+
+int64_t ConfusionMatrix::at(int32_t truth, int32_t predicted) const {
+    check_counts("ConfusionMatrix::at", *this);
+    if (truth < 0 || truth >= num_classes || predicted < 0 || predicted >= num_classes) {
+        fail("ConfusionMatrix::at(", truth, ", ", predicted, "): classes are in [0, ", num_classes, ")");
+    }
+    return counts[static_cast<size_t>(truth) * static_cast<size_t>(num_classes) + static_cast<size_t>(predicted)];
+}
+
 std::string ConfusionMatrix::str(const std::vector<std::string>& class_names) const {
+    check_counts("ConfusionMatrix::str", *this);
     auto name = [&](int32_t c) { return c < static_cast<int32_t>(class_names.size()) ? class_names[static_cast<size_t>(c)] : std::to_string(c); };
     size_t width = 6;
     for (int32_t c = 0; c < num_classes; ++c) width = std::max(width, name(c).size() + 1);
@@ -66,6 +84,7 @@ std::string ConfusionMatrix::str(const std::vector<std::string>& class_names) co
 }
 
 ClassificationReport classification_report(const ConfusionMatrix& cm) {
+    check_counts("classification_report", cm);
     const int32_t k = cm.num_classes;
     ClassificationReport r;
     r.classes.resize(static_cast<size_t>(k));

@@ -2,8 +2,11 @@
 
 namespace nnfs {
 
-void Module::zero_grad() {
-    for (Parameter* p : parameters()) p->grad.zero();
+void Module::zero_grad(bool set_to_none) {
+    for (Parameter* p : parameters()) {
+        p->grad.zero();
+        if (set_to_none) p->has_grad = false;
+    }
 }
 
 int64_t Module::parameter_count() const {

@@ -6,6 +6,9 @@
 namespace nnfs {
 
 Optimizer::Optimizer(std::vector<Parameter*> params, const char* name) : name_(name), params_(std::move(params)) {
+    // PyTorch's "optimizer got an empty parameter list": almost always a model built after the
+    // optimizer, or parameters() of the wrong object.
+    if (params_.empty()) fail(name_, ": empty parameter list");
     for (size_t i = 0; i < params_.size(); ++i) {
         if (!params_[i]) fail(name_, ": parameter ", i, " is null");
         if (std::find(params_.begin(), params_.begin() + static_cast<std::ptrdiff_t>(i), params_[i]) !=
@@ -15,16 +18,32 @@ Optimizer::Optimizer(std::vector<Parameter*> params, const char* name) : name_(n
     }
 }
 
-void Optimizer::zero_grad() {
-    for (Parameter* p : params_) p->grad.zero();
+void Optimizer::zero_grad(bool set_to_none) {
+    for (Parameter* p : params_) {
+        p->grad.zero();
+        if (set_to_none) p->has_grad = false;
+    }
 }
 
-void Optimizer::check_gradients() const {
-    for (const Parameter* p : params_) {
-        if (p->grad.shape() != p->value.shape()) {
-            fail(name_, ": gradient of ", p->name, " is ", p->grad.shape(), ", its value is ", p->value.shape());
+void Optimizer::check_gradients(std::initializer_list<const std::vector<Tensor>*> state) const {
+    for (size_t i = 0; i < params_.size(); ++i) {
+        const Parameter& p = *params_[i];
+        if (p.grad.shape() != p.value.shape()) {
+            fail(name_, ": gradient of ", p.name, " is ", p.grad.shape(), ", its value is ", p.value.shape());
+        }
+        for (const std::vector<Tensor>* s : state) {
+            if (!s->empty() && (*s)[i].shape() != p.value.shape()) {
+                fail(name_, ": ", p.name, " is ", p.value.shape(), " but was ", (*s)[i].shape(),
+                     " when the optimizer was built (make a new optimizer after resizing a parameter)");
+            }
         }
     }
+}
+
+bool Optimizer::has_gradient(const Parameter& p) {
+    if (p.has_grad) return true;
+    const auto g = p.grad.span();
+    return std::any_of(g.begin(), g.end(), [](float x) { return x != 0.0f; });
 }
 
 std::vector<Tensor> Optimizer::zeros_like_parameters() const {

@@ -8,7 +8,7 @@ SGD::SGD(std::vector<Parameter*> params, SGDOptions options) : Optimizer(std::mo
     detail::check_lr(name_, options.lr);
     if (!(options.momentum >= 0.0f)) fail("SGD: momentum ", options.momentum, ", expected >= 0");
     if (!(options.weight_decay >= 0.0f)) fail("SGD: weight_decay ", options.weight_decay, ", expected >= 0");
-    if (options.nesterov && options.momentum == 0.0f) fail("SGD: Nesterov momentum requires momentum > 0");
+    if (options.nesterov && options.momentum == 0.0f) fail("SGD: Nesterov momentum requires momentum > 0, got momentum ", options.momentum);
     if (options.momentum != 0.0f) velocity_ = zeros_like_parameters();
 }
 
@@ -24,9 +24,10 @@ StateRefs SGD::state_refs() {
 }
 
 void SGD::step() {
-    check_gradients();
+    check_gradients({&velocity_});
     for (size_t i = 0; i < params_.size(); ++i) {
         Parameter& p = *params_[i];
+        if (!has_gradient(p)) continue;  // PyTorch: grad is None, the parameter and its buffer stay
         float* v = velocity_.empty() ? nullptr : velocity_[i].data();
         kernels::sgd_update(p.value.data(), v, p.grad.data(), p.value.numel(), options_.lr, options_.momentum,
                             options_.weight_decay, options_.nesterov);

@@ -1,5 +1,7 @@
 #include "nnfs/shape.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <ostream>
 
 #include "nnfs/error.hpp"
@@ -15,6 +17,16 @@ Shape::Shape(std::span<const int64_t> sizes) {
     for (size_t d = 0; d < sizes.size(); ++d) {
         if (sizes[d] < 0) fail("Shape: size ", sizes[d], " of dimension ", d, " is negative");
         sizes_[d] = sizes[d];
+    }
+    // numel() must not overflow (signed overflow is undefined); no buffer could hold that many anyway.
+    const bool empty = std::find(sizes.begin(), sizes.end(), int64_t{0}) != sizes.end();
+    int64_t n = 1;
+    for (size_t d = 0; d < sizes.size() && !empty; ++d) {
+        if (n > std::numeric_limits<int64_t>::max() / sizes[d]) {
+            rank_ = static_cast<int64_t>(sizes.size());
+            fail("Shape ", str(), ": too many elements");
+        }
+        n *= sizes[d];
     }
     rank_ = static_cast<int64_t>(sizes.size());
 }
