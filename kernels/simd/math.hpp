@@ -57,9 +57,10 @@ inline vfloat<Arch> exp(vfloat<Arch> x) {
     using V = vfloat<Arch>;
     using I = xsimd::batch<int32_t, Arch>;
     constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
-    // Beyond: +inf / 0 anyway; keeps n in range. Clamped by compare and select, which keep a NaN (x86's
-    // min/max would return the bound for it, and exp(NaN) would come out +inf).
-    x = xsimd::select(x > V(89.0f), V(89.0f), xsimd::select(x < V(-104.0f), V(-104.0f), x));
+    // Beyond: +inf / 0 anyway; keeps n in range. x is the second operand on purpose: x86's min/max return
+    // the second operand when one is NaN, so a NaN stays NaN (as the bound first, exp(NaN) was +inf) at
+    // the cost of the plain clamp (xsimd 8.1's min/max are minps/maxps(self, other) on every ISA here).
+    x = xsimd::max(V(-104.0f), xsimd::min(V(89.0f), x));
     const V n = xsimd::nearbyint(x * V(kLog2e));
     const V r = fmadd<Arch>(-n, V(kLn2Lo), fmadd<Arch>(-n, V(kLn2Hi), x));  // x - n ln2
     V p = V(1.9875691500e-4f);
@@ -96,7 +97,7 @@ inline vfloat<Arch> tanh(vfloat<Arch> x) {
     p = fmadd<Arch>(p, z, V(1.33314422036e-1f));
     p = fmadd<Arch>(p, z, V(-3.33332819422e-1f));
     const V small = fmadd<Arch>(p * z, x, x);
-    const V a10 = xsimd::select(a > V(10.0f), V(10.0f), a);  // keeps a NaN, as exp does
+    const V a10 = xsimd::min(V(10.0f), a);  // a second: a NaN stays NaN (see exp)
     const V big = V(1.0f) - divide<Arch>(V(2.0f), exp<Arch>(a10 + a10) + V(1.0f));
     return xsimd::select(a < V(0.625f), small, xsimd::copysign(big, x));
 }
