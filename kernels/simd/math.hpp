@@ -3,7 +3,8 @@
 // Accuracy (measured against double over every float the kernels can pass, tests/test_vector_math.cpp):
 // relative error at most ~2 ulp (< 1e-6) wherever the result is a normal float. Saturation matches
 // std::exp / std::tanh in float: exp(x) is +inf above ln(FLT_MAX) = 88.72, rounds through the
-// subnormals to +0 below -103.97; tanh(+-1e4) = +-1; no NaN for any finite input.
+// subnormals to +0 below -103.97; tanh(+-1e4) = +-1; no NaN for any finite input, and NaN for a NaN
+// (as std::exp / std::tanh and PyTorch).
 // Why not xsimd::exp: xsimd 8.1 overflows to inf from x = 88.38 on, short of FLT_MAX.
 // Everything here is templated on the Arch, so each isa/ translation unit gets its own copy.
 #pragma once
@@ -56,7 +57,10 @@ inline vfloat<Arch> exp(vfloat<Arch> x) {
     using V = vfloat<Arch>;
     using I = xsimd::batch<int32_t, Arch>;
     constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
-    x = xsimd::max(xsimd::min(x, V(89.0f)), V(-104.0f));  // beyond: +inf / 0 anyway; keeps n in range
+    // Beyond: +inf / 0 anyway; keeps n in range. x is the second operand on purpose: x86's min/max return
+    // the second operand when one is NaN, so a NaN stays NaN (as the bound first, exp(NaN) was +inf) at
+    // the cost of the plain clamp (xsimd 8.1's min/max are minps/maxps(self, other) on every ISA here).
+    x = xsimd::max(V(-104.0f), xsimd::min(V(89.0f), x));
     const V n = xsimd::nearbyint(x * V(kLog2e));
     const V r = fmadd<Arch>(-n, V(kLn2Lo), fmadd<Arch>(-n, V(kLn2Hi), x));  // x - n ln2
     V p = V(1.9875691500e-4f);
@@ -93,7 +97,7 @@ inline vfloat<Arch> tanh(vfloat<Arch> x) {
     p = fmadd<Arch>(p, z, V(1.33314422036e-1f));
     p = fmadd<Arch>(p, z, V(-3.33332819422e-1f));
     const V small = fmadd<Arch>(p * z, x, x);
-    const V a10 = xsimd::min(a, V(10.0f));
+    const V a10 = xsimd::min(V(10.0f), a);  // a second: a NaN stays NaN (see exp)
     const V big = V(1.0f) - divide<Arch>(V(2.0f), exp<Arch>(a10 + a10) + V(1.0f));
     return xsimd::select(a < V(0.625f), small, xsimd::copysign(big, x));
 }

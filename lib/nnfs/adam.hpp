@@ -2,6 +2,9 @@
 //   Adam:  g = grad + weight_decay p          AdamW: p = p (1 - lr weight_decay), g = grad
 //   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
 //   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+// t counts the steps that updated some parameter (a parameter with no gradient is skipped: optimizer.hpp).
+// PyTorch counts per parameter; the two agree unless a parameter first gets a gradient after others
+// have been stepped (it then uses the shared t).
 #pragma once
 
 #include "nnfs/optimizer.hpp"

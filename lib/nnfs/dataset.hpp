@@ -20,6 +20,8 @@ struct Dataset {
     int32_t num_classes() const;  // 1 + the largest label (0 when empty)
     // The samples at `rows`, in that order.
     Dataset subset(std::span<const int64_t> rows) const;
+    // nnfs::Error naming `operation` unless features is (size(), *) and every label is >= 0.
+    void check(const char* operation) const;
 };
 
 // Reads a CSV file: a header row of column names, then one sample per row, all numeric. The label

@@ -10,7 +10,8 @@
 
 namespace nnfs {
 
-// The index of the largest value of each row of a (batch, classes) tensor (the first one on ties).
+// The index of the largest value of each row of a (batch, classes) tensor (the first one on ties; a NaN
+// counts as largest, as torch.argmax).
 std::vector<int32_t> argmax(const Tensor& scores);
 
 // Fraction of positions where predicted == truth; nnfs::Error if the lengths differ or are 0.

@@ -3,7 +3,8 @@
 //
 // As in PyTorch 1.13, step() skips a parameter that has no gradient (its grad would be None there):
 // one that no backward has reached since it was made or since zero_grad(true), and whose grad nobody
-// wrote (all zeros). Weight decay, momentum and Adam's moments then leave it exactly as it is; a step
+// wrote (all zeros; a non-zero grad written by hand counts, and step() then marks it has_grad, so a
+// hand-written gradient that is all zeros from the start is the one case treated as None). Weight decay, momentum and Adam's moments then leave it exactly as it is; a step
 // where no parameter has a gradient changes nothing (Adam's step count included). After the default
 // zero_grad() a parameter keeps its (zero) gradient and weight decay and momentum still move it, as in
 // PyTorch 1.13 (whose zero_grad defaults to set_to_none=False).

@@ -19,7 +19,9 @@ int get_num_threads();
 // Anomaly detection (off by default; on at start when the environment sets NNFS_DETECT_ANOMALY=1):
 // Sequential checks every layer's output, its input gradient and its parameters' gradients, and the
 // losses their values and gradients, for NaN and Inf, and raises nnfs::Error naming the first layer and
-// phase that produced one. Costs a pass over every tensor; off, a branch per call.
+// phase that produced one. Costs a pass over every tensor; off, a branch per call. A module called on its
+// own, outside a Sequential, is not checked (ReLU, Sigmoid and Tanh cannot turn finite values into NaN
+// or Inf; Linear, BatchNorm1d, Dropout and Softmax's backward can overflow).
 void set_detect_anomaly(bool on);
 bool detect_anomaly();
 

@@ -26,7 +26,8 @@ public:
         return static_cast<M&>(add(std::make_unique<M>(std::forward<Args>(args)...)));
     }
 
-    // An empty Sequential is the identity (as torch.nn.Sequential()).
+    // An empty Sequential is the identity (as torch.nn.Sequential()). After a forward that failed (an
+    // nnfs::Error from some layer), backward is an error until a forward succeeds.
     const Tensor& forward(const Tensor& input) override;
     const Tensor& backward(const Tensor& grad_output) override;
     std::vector<Parameter*> parameters() override;
@@ -63,6 +64,9 @@ private:
     Profiler* profiler_ = nullptr;
     std::vector<Shape> input_shapes_;  // per layer, for the profiler's backward FLOP counts
     Tensor identity_output_, identity_grad_;  // used only when empty
+    // The layer where the last forward stopped with an error, or -1: the layers before it hold the failed
+    // call's state and the others an earlier call's, so backward must not mix them.
+    int64_t failed_layer_ = -1;
 };
 
 }  // namespace nnfs

@@ -43,6 +43,7 @@ void AdamFamily::step() {
     for (size_t i = 0; i < params_.size(); ++i) {
         Parameter& p = *params_[i];
         if (!has_gradient(p)) continue;  // PyTorch: grad is None, the parameter and its moments stay
+        p.has_grad = true;               // a grad written by hand now exists, as PyTorch's assigned p.grad
         kernels::adam_update(p.value.data(), m_[i].data(), v_[i].data(), p.grad.data(), p.value.numel(), options_.lr,
                              options_.beta1, options_.beta2, options_.eps, options_.weight_decay, decoupled_, step_);
     }

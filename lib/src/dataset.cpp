@@ -11,7 +11,17 @@ int32_t Dataset::num_classes() const {
     return labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
 }
 
+void Dataset::check(const char* operation) const {
+    const bool empty = size() == 0 && features.numel() == 0;  // a default Dataset{}
+    if (!empty && (features.dim() != 2 || features.size(0) != size())) {
+        fail(operation, ": features ", features.shape(), " for ", size(), " labels, expected [", size(), ", *]");
+    }
+    const auto bad = std::find_if(labels.begin(), labels.end(), [](int32_t l) { return l < 0; });
+    if (bad != labels.end()) fail(operation, ": label ", bad - labels.begin(), " is ", *bad, ", expected a class index >= 0");
+}
+
 Dataset Dataset::subset(std::span<const int64_t> rows) const {
+    check("Dataset::subset");
     Dataset out;
     out.feature_names = feature_names;
     const int64_t nf = num_features();
@@ -31,6 +41,7 @@ TrainTestSplit train_test_split(const Dataset& data, double test_fraction, uint6
     if (!(test_fraction > 0.0 && test_fraction < 1.0)) {
         fail("train_test_split: test_fraction ", test_fraction, ", expected in (0, 1)");
     }
+    data.check("train_test_split");
     std::mt19937_64 rng(seed);
     std::vector<int64_t> train, test;
     // Shuffles `rows` and sends round(test_fraction * size) of them to the test part.

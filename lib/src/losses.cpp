@@ -15,7 +15,9 @@ constexpr float kEmptyMean = std::numeric_limits<float>::quiet_NaN();
 
 // The loss value, checked for NaN and Inf when anomaly detection is on.
 float checked(const char* loss, float value) {
-    if (detect_anomaly() && !std::isfinite(value)) fail("anomaly: ", loss, " forward produced ", value);
+    if (detect_anomaly() && !std::isfinite(value)) {
+        fail("anomaly: ", loss, " forward produced ", std::isnan(value) ? "NaN" : (value > 0 ? "+Inf" : "-Inf"));
+    }
     return value;
 }
 }  // namespace

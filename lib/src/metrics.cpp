@@ -15,7 +15,12 @@ std::vector<int32_t> argmax(const Tensor& scores) {
     std::vector<int32_t> out(static_cast<size_t>(rows));
     for (int64_t i = 0; i < rows; ++i) {
         const float* row = scores.data() + i * cols;
-        out[static_cast<size_t>(i)] = static_cast<int32_t>(std::max_element(row, row + cols) - row);
+        // NaN counts as the largest value (the first NaN wins), as torch.argmax, so a NaN score shows up.
+        int64_t best = 0;
+        for (int64_t j = 0; j < cols && !std::isnan(row[best]); ++j) {
+            if (std::isnan(row[j]) || row[j] > row[best]) best = j;
+        }
+        out[static_cast<size_t>(i)] = static_cast<int32_t>(best);
     }
     return out;
 }

@@ -71,8 +71,10 @@ const Tensor& Sequential::forward(const Tensor& input) {
             if (check) detail::check_finite(*x, modules_[i]->name() + " output");
         }
     } catch (const Error& e) {
+        failed_layer_ = static_cast<int64_t>(i);
         fail("Sequential layer ", i, " forward: ", e.what());
     }
+    failed_layer_ = -1;
     return *x;
 }
 
@@ -80,6 +82,10 @@ const Tensor& Sequential::backward(const Tensor& grad_output) {
     if (modules_.empty()) {
         identity_grad_ = grad_output;
         return identity_grad_;
+    }
+    if (failed_layer_ >= 0) {
+        fail("Sequential backward: the last forward failed at layer ", failed_layer_, " (", modules_[static_cast<size_t>(failed_layer_)]->name(),
+             "); run a forward that succeeds first");
     }
     const bool check = detect_anomaly();
     const Tensor* g = &grad_output;
