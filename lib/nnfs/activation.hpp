@@ -18,6 +18,8 @@ public:
     // For Linear::backward_fused: backward over a (rows, cols) output that also adds the column sums of
     // the input gradient into col_sum (cols floats: the bias gradient of the Linear before), in one pass.
     const Tensor& backward_column_sum(const Tensor& grad_output, float* col_sum);
+    // The checks of backward (a forward ran, grad_output has the output's shape): nnfs::Error otherwise.
+    void check_backward(const Tensor& grad_output) const;
 
 protected:
     explicit ElementwiseActivation(kernels::Activation kind) : kind_(kind) {}

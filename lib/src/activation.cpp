@@ -25,17 +25,20 @@ Tensor& ElementwiseActivation::fused_output(const Shape& shape) {
     return output_;
 }
 
-const Tensor& ElementwiseActivation::backward(const Tensor& grad_output) {
+void ElementwiseActivation::check_backward(const Tensor& grad_output) const {
     detail::check_backward_ready(*this, has_forward_);
     detail::check_grad_shape(*this, grad_output, output_.shape());
+}
+
+const Tensor& ElementwiseActivation::backward(const Tensor& grad_output) {
+    check_backward(grad_output);
     grad_input_.resize(output_.shape());
     kernels::activation_backward(kind_, grad_input_.data(), grad_output.data(), output_.data(), output_.numel());
     return grad_input_;
 }
 
 const Tensor& ElementwiseActivation::backward_column_sum(const Tensor& grad_output, float* col_sum) {
-    detail::check_backward_ready(*this, has_forward_);
-    detail::check_grad_shape(*this, grad_output, output_.shape());
+    check_backward(grad_output);
     if (output_.dim() != 2) fail(name(), ": column sums need a 2-D output, got ", output_.shape());
     grad_input_.resize(output_.shape());
     kernels::activation_backward_column_sum(kind_, grad_input_.data(), grad_output.data(), output_.data(),

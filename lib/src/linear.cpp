@@ -85,6 +85,7 @@ const Tensor& Linear::forward_fused(const Tensor& input, ElementwiseActivation* 
 const Tensor& Linear::backward(const Tensor& grad_output) { return backward_fused(grad_output, nullptr); }
 
 const Tensor& Linear::backward_fused(const Tensor& grad_output, ElementwiseActivation* activation) {
+    if (activation) activation->check_backward(grad_output);  // its backward comes first
     detail::check_backward_ready(*this, has_forward_);
     const int64_t batch = input_->size(0);
     const float* dy = nullptr;
