@@ -37,6 +37,8 @@ int64_t Shape::operator[](int64_t d) const {
 }
 
 int64_t Shape::numel() const {
+    // A zero size first: the product of the others may not fit (the constructor checks it only then).
+    if (std::find(begin(), end(), int64_t{0}) != end()) return 0;
     int64_t n = 1;
     for (int64_t s : *this) n *= s;
     return n;
