@@ -154,3 +154,22 @@ TEST_CASE("save replaces a file only when the new one is complete") {
     CHECK(snapshot(*check) == snapshot(*second));
     CHECK_THROWS_WITH_AS(nnfs::save(*second, tmp.file("no/such/dir/m.nnfs")), doctest::Contains("cannot create"), nnfs::Error);
 }
+
+TEST_CASE("a state file with empty and scalar tensors reads back as written") {
+    // Found by fuzz_load: reading a tensor with no elements passed its null data() to memcpy (undefined
+    // behaviour even for 0 bytes; the asan preset's UBSan stops on it).
+    TempDir tmp;
+    nnfs::StateDict state;
+    state.tensors["empty"] = nnfs::Tensor({0, 3});
+    state.tensors["none"] = nnfs::Tensor({2, 0, 4});
+    state.tensors["scalar"] = nnfs::Tensor::from({}, std::vector<float>{1.5f});
+    state.strings["blank"] = "";
+    nnfs::write_state_file(state, tmp.file("kinds.nnfs"));
+    const nnfs::StateDict back = nnfs::read_state_file(tmp.file("kinds.nnfs"));
+    REQUIRE(back.tensors.size() == 3);
+    CHECK(back.tensors.at("empty").shape() == nnfs::Shape{0, 3});
+    CHECK(back.tensors.at("none").shape() == nnfs::Shape{2, 0, 4});
+    CHECK(back.tensors.at("scalar").dim() == 0);
+    CHECK(back.tensors.at("scalar").data()[0] == 1.5f);
+    CHECK(back.strings.at("blank").empty());
+}
