@@ -173,3 +173,39 @@ TEST_CASE("a state file with empty and scalar tensors reads back as written") {
     CHECK(back.tensors.at("scalar").data()[0] == 1.5f);
     CHECK(back.strings.at("blank").empty());
 }
+
+namespace {
+// CRC-32 (zlib's), bit by bit: to forge files whose checksum is right and whose structure is not.
+uint32_t crc32(const std::vector<char>& bytes) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (char c : bytes) {
+        crc ^= static_cast<uint8_t>(c);
+        for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+template <class T>
+void put(std::vector<char>& out, T value) {
+    const char* p = reinterpret_cast<const char*>(&value);
+    out.insert(out.end(), p, p + sizeof value);
+}
+}  // namespace
+
+TEST_CASE("a tensor whose sizes multiply past int64_t is an error, not a small tensor") {
+    // Four sizes of 2^16 are each smaller than the file, and their product 2^64 wrapped to 0 elements:
+    // the file then read as a [65536, 65536, 65536, 65536] tensor with no storage.
+    std::vector<char> bytes = {'N', 'N', 'F', 'S'};
+    put<uint32_t>(bytes, 1);
+    put<uint32_t>(bytes, 0x01020304u);
+    put<uint64_t>(bytes, 1);
+    put<uint32_t>(bytes, 1);
+    bytes.push_back('t');
+    bytes.push_back(0);  // kind: tensor
+    put<uint32_t>(bytes, 4);
+    for (int d = 0; d < 4; ++d) put<int64_t>(bytes, int64_t{1} << 16);
+    bytes.resize(bytes.size() + (size_t{1} << 16));  // enough bytes for each size alone to pass
+    put<uint32_t>(bytes, crc32(bytes));
+    TempDir tmp;
+    write_bytes(tmp.file("wrap.nnfs"), bytes);
+    CHECK_THROWS_WITH_AS(nnfs::read_state_file(tmp.file("wrap.nnfs")), doctest::Contains("more elements than int64_t"), nnfs::Error);
+}
