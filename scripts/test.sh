@@ -30,3 +30,17 @@ for preset in "${presets[@]}"; do
   cmake --build --preset "$preset"
   ctest --preset "$preset"
 done
+
+# Fuzzing: each libFuzzer target for NNFS_FUZZ_SECONDS (default 60; 0 skips), where clang++ can link
+# libFuzzer and OpenMP (Debian: clang, libclang-rt-dev, libomp-dev); scripts/fuzz.sh fails on any finding.
+fuzz_seconds=${NNFS_FUZZ_SECONDS:-60}
+if [ "$fuzz_seconds" = 0 ]; then
+  echo "=== fuzz: skipped (NNFS_FUZZ_SECONDS=0)"
+elif command -v clang++ >/dev/null &&
+     echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' |
+       clang++ -fsanitize=fuzzer -fopenmp -x c++ - -o /dev/null 2>/dev/null; then
+  echo "=== fuzz: ${fuzz_seconds} s per target"
+  bash scripts/fuzz.sh "$fuzz_seconds"
+else
+  echo "=== fuzz: skipped (no clang++ that links libFuzzer and OpenMP: apt-get install clang libclang-rt-dev libomp-dev)"
+fi

@@ -19,9 +19,12 @@
 #include <nnfs/error.hpp>
 #include <nnfs/metrics.hpp>
 #include <nnfs/sequential.hpp>
+#include <nnfs/serialize.hpp>
+#include <nnfs/state_dict.hpp>
 
 #include "charts.hpp"
 #include "command_line.hpp"
+#include "model_file.hpp"
 #include "model_spec.hpp"
 
 namespace {
@@ -370,4 +373,35 @@ TEST_CASE("tool helpers: architecture strings, command lines, SVG escaping") {
     CHECK(!xml_problem("<?xml version=\"1.0\"?><a>x & y</a>").empty());
     CHECK(!xml_problem("<?xml version=\"1.0\"?><a x=1/>").empty());
     CHECK(!xml_problem("<?xml version=\"1.0\"?><a/><b/>").empty());
+}
+
+TEST_CASE("tool model file: an architecture larger than the file's tensors fails before building") {
+    using namespace nnfs_tools;
+    // state_size counts what build_model allocates.
+    for (const char* text : {"mlp inputs=5 hidden=7,3 classes=4 batchnorm=1 dropout=0.5", "mlp inputs=5 hidden=none classes=2",
+                             "mlp inputs=2 hidden=9 classes=3 activation=sigmoid"}) {
+        const ModelSpec spec = ModelSpec::parse(text);
+        nnfs::Sequential net;
+        build_model(spec, net);
+        int64_t values = 0;
+        for (const auto& [name, t] : nnfs::state_refs(net).tensors) values += t->numel();
+        CHECK(spec.state_size() == values);
+    }
+    CHECK(ModelSpec::parse("mlp inputs=9223372036854775807 hidden=1000000 classes=2").state_size() == INT64_MAX);
+
+    // Seen while writing fuzz_model_file (and confirmed with it on this input): a file of a few hundred
+    // bytes whose architecture string asks for two hidden layers of 10^6 made load_model_file allocate
+    // 4 TB building the network, before comparing it with the (small) tensors of the file.
+    nnfs::StateDict state;
+    state.strings["format"] = "nnfs-tools-model";
+    state.integers["format_version"] = 1;
+    state.strings["architecture"] = "mlp inputs=3 hidden=1000000,1000000 classes=2 activation=relu batchnorm=0 dropout=0";
+    state.strings["label_column"] = "label";
+    state.strings["class_names"] = "";
+    state.tensors["standardizer.mean"] = nnfs::Tensor::from({3}, std::vector<float>{0, 0, 0});
+    state.tensors["standardizer.scale"] = nnfs::Tensor::from({3}, std::vector<float>{1, 1, 1});
+    state.tensors["model.0.weight"] = nnfs::Tensor({2, 3});
+    const std::string path = (tmp() / "huge_architecture.nnfs").string();
+    nnfs::write_state_file(state, path);
+    CHECK_THROWS_WITH_AS(load_model_file(path), doctest::Contains("the file holds 6"), nnfs::Error);
 }

@@ -94,6 +94,25 @@ TEST_CASE("read_csv errors name the file, line and column") {
     }
 }
 
+TEST_CASE("read_csv: a label that does not fit int32 is an error, the largest that does is read") {
+    // Found by fuzz_csv: "2147483647" parses to the float 2^31, which passed a `> 2147483647.0f` check
+    // (that constant is 2^31 too) and overflowed the conversion to int32_t.
+    for (const char* label : {"2147483647", "2147483648", "3e9", "1e38"}) {
+        TempCsv f(std::string("a,label\n1,") + label + "\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains("is not a class index"), nnfs::Error);
+    }
+    TempCsv f("a,label\n1,2147483520\n");  // the largest float below 2^31
+    CHECK(nnfs::read_csv(f.path).labels == std::vector<int32_t>{2147483520});
+}
+
+TEST_CASE("read_csv: a label column named twice is an error, not a silent choice") {
+    // Found by fuzz_csv: with "a,a,label" and label_column "a" the second column became the label and
+    // the first, of the same name, stayed a feature.
+    TempCsv f("a,a,label\n1,2,0\n");
+    CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path, "a"), doctest::Contains(":1: columns 1 and 2 are both named 'a'"), nnfs::Error);
+    CHECK(nnfs::read_csv(f.path).feature_names == std::vector<std::string>{"a", "a"});  // features may share a name
+}
+
 TEST_CASE("stratified split keeps every class in proportion and loses no sample") {
     TempCsv f([] {
         std::string s = "x,label\n";

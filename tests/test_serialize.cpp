@@ -154,3 +154,58 @@ TEST_CASE("save replaces a file only when the new one is complete") {
     CHECK(snapshot(*check) == snapshot(*second));
     CHECK_THROWS_WITH_AS(nnfs::save(*second, tmp.file("no/such/dir/m.nnfs")), doctest::Contains("cannot create"), nnfs::Error);
 }
+
+TEST_CASE("a state file with empty and scalar tensors reads back as written") {
+    // Found by fuzz_load: reading a tensor with no elements passed its null data() to memcpy (undefined
+    // behaviour even for 0 bytes; the asan preset's UBSan stops on it).
+    TempDir tmp;
+    nnfs::StateDict state;
+    state.tensors["empty"] = nnfs::Tensor({0, 3});
+    state.tensors["none"] = nnfs::Tensor({2, 0, 4});
+    state.tensors["scalar"] = nnfs::Tensor::from({}, std::vector<float>{1.5f});
+    state.strings["blank"] = "";
+    nnfs::write_state_file(state, tmp.file("kinds.nnfs"));
+    const nnfs::StateDict back = nnfs::read_state_file(tmp.file("kinds.nnfs"));
+    REQUIRE(back.tensors.size() == 3);
+    CHECK(back.tensors.at("empty").shape() == nnfs::Shape{0, 3});
+    CHECK(back.tensors.at("none").shape() == nnfs::Shape{2, 0, 4});
+    CHECK(back.tensors.at("scalar").dim() == 0);
+    CHECK(back.tensors.at("scalar").data()[0] == 1.5f);
+    CHECK(back.strings.at("blank").empty());
+}
+
+namespace {
+// CRC-32 (zlib's), bit by bit: to forge files whose checksum is right and whose structure is not.
+uint32_t crc32(const std::vector<char>& bytes) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (char c : bytes) {
+        crc ^= static_cast<uint8_t>(c);
+        for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+template <class T>
+void put(std::vector<char>& out, T value) {
+    const char* p = reinterpret_cast<const char*>(&value);
+    out.insert(out.end(), p, p + sizeof value);
+}
+}  // namespace
+
+TEST_CASE("a tensor whose sizes multiply past int64_t is an error, not a small tensor") {
+    // Four sizes of 2^16 are each smaller than the file, and their product 2^64 wrapped to 0 elements:
+    // the file then read as a [65536, 65536, 65536, 65536] tensor with no storage.
+    std::vector<char> bytes = {'N', 'N', 'F', 'S'};
+    put<uint32_t>(bytes, 1);
+    put<uint32_t>(bytes, 0x01020304u);
+    put<uint64_t>(bytes, 1);
+    put<uint32_t>(bytes, 1);
+    bytes.push_back('t');
+    bytes.push_back(0);  // kind: tensor
+    put<uint32_t>(bytes, 4);
+    for (int d = 0; d < 4; ++d) put<int64_t>(bytes, int64_t{1} << 16);
+    bytes.resize(bytes.size() + (size_t{1} << 16));  // enough bytes for each size alone to pass
+    put<uint32_t>(bytes, crc32(bytes));
+    TempDir tmp;
+    write_bytes(tmp.file("wrap.nnfs"), bytes);
+    CHECK_THROWS_WITH_AS(nnfs::read_state_file(tmp.file("wrap.nnfs")), doctest::Contains("more elements than int64_t"), nnfs::Error);
+}

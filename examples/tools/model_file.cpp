@@ -77,6 +77,14 @@ LoadedModel load_model_file(const std::string& path) {
     if (!out.info.class_names.empty() && static_cast<int64_t>(out.info.class_names.size()) != out.info.spec.classes)
         fail("model file '", path, "': ", out.info.class_names.size(), " class names for ", out.info.spec.classes, " classes");
 
+    // Sizes before building: a damaged architecture string must not allocate what the file cannot fill.
+    int64_t in_file = 0;
+    for (auto it = state.tensors.lower_bound("model."); it != state.tensors.end() && it->first.starts_with("model."); ++it)
+        in_file += it->second.numel();
+    if (const int64_t needed = out.info.spec.state_size(); needed != in_file)
+        fail("model file '", path, "': architecture '", out.info.spec.str(), "' has ", needed,
+             " parameter and buffer values, the file holds ", in_file);
+
     out.net = std::make_unique<nnfs::Sequential>();
     build_model(out.info.spec, *out.net);
     const nnfs::StateRefs refs = nnfs::state_refs(*out.net);

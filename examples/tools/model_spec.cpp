@@ -1,5 +1,6 @@
 #include "model_spec.hpp"
 
+#include <limits>
 #include <sstream>
 
 #include <nnfs/activation.hpp>
@@ -68,6 +69,25 @@ ModelSpec ModelSpec::parse(const std::string& text) {
     if (!seen_inputs || !seen_classes) fail("architecture '", text, "': needs inputs= and classes=");
     spec.validate();
     return spec;
+}
+
+int64_t ModelSpec::state_size() const {
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    int64_t total = 0;
+    // Adds a * b + c * b, saturating.
+    auto add_layer = [&total](int64_t a, int64_t b, int64_t c) {
+        int64_t weights = 0, rest = 0;
+        if (__builtin_mul_overflow(a, b, &weights) || __builtin_mul_overflow(c, b, &rest) ||
+            __builtin_add_overflow(total, weights, &total) || __builtin_add_overflow(total, rest, &total))
+            total = kMax;
+    };
+    int64_t prev = inputs;
+    for (int64_t width : hidden) {
+        add_layer(prev, width, batchnorm ? 5 : 1);  // weight; bias (+ BatchNorm's four vectors)
+        prev = width;
+    }
+    add_layer(prev, classes, 1);
+    return total;
 }
 
 void build_model(const ModelSpec& spec, nnfs::Sequential& net) {

@@ -26,6 +26,10 @@ struct ModelSpec {
     std::string str() const;
     // Inverse of str(); nnfs::Error on anything malformed.
     static ModelSpec parse(const std::string& text);
+    // How many floats the parameters and buffers of build_model's network hold (Linear weight and
+    // bias; BatchNorm1d weight, bias, running mean and variance), saturating at INT64_MAX: a loader
+    // compares it with a file before building, since the string alone may ask for terabytes.
+    int64_t state_size() const;
 };
 
 // Appends the spec's layers to an empty Sequential (weights freshly initialised from the library's

@@ -26,8 +26,9 @@ struct Dataset {
 
 // Reads a CSV file: a header row of column names, then one sample per row, all numeric. The label
 // column is `label_column` (by name) or, when empty, the last column; its values must be integer
-// class indices >= 0. Any problem (missing file, empty file, unknown column, short or long row, bad
-// number, bad label) is an nnfs::Error naming the file, the line and the column.
+// class indices >= 0 that fit int32_t. Any problem (missing file, empty file, unknown label column or
+// one named twice, short or long row, bad number, bad label) is an nnfs::Error naming the file, the
+// line and the column.
 Dataset read_csv(const std::string& path, const std::string& label_column = {});
 
 // A train/test split: a seeded shuffle, then the first round(test_fraction * n) samples form the test

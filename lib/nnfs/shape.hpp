@@ -1,4 +1,5 @@
 // Shape: the sizes of a tensor of 0 to 4 dimensions. Built from a braced list: Shape{64, 784}.
+// Sizes are >= 0 and their product fits int64_t (nnfs::Error otherwise).
 #pragma once
 
 #include <array>

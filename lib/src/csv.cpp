@@ -51,7 +51,10 @@ Dataset read_csv(const std::string& path, const std::string& label_column) {
     if (!label_column.empty()) {
         label = header.size();
         for (size_t c = 0; c < header.size(); ++c) {
-            if (header[c] == label_column) label = c;
+            if (header[c] != label_column) continue;
+            // Two columns of that name: either choice would silently train on the other as a feature.
+            if (label != header.size()) fail(path, ":1: columns ", label + 1, " and ", c + 1, " are both named '", label_column, "'");
+            label = c;
         }
         if (label == header.size()) fail(path, ":1: no column named '", label_column, "'");
     }
@@ -76,7 +79,8 @@ Dataset read_csv(const std::string& path, const std::string& label_column) {
             if (!parse_float(text, v)) fail(path, ":", line_no, ": column '", header[c], "': '", text, "' is not a finite number");
             if (c != label) {
                 values.push_back(v);
-            } else if (v < 0.0f || v != std::floor(v) || v > 2147483647.0f) {
+            } else if (v < 0.0f || v != std::floor(v) || v >= 2147483648.0f) {
+                // 2^31 exactly: the float nearest INT32_MAX is 2^31 itself, which int32_t cannot hold.
                 fail(path, ":", line_no, ": column '", header[c], "': '", text, "' is not a class index (an integer >= 0)");
             } else {
                 data.labels.push_back(static_cast<int32_t>(v));

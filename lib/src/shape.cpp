@@ -29,6 +29,12 @@ Shape::Shape(std::span<const int64_t> sizes) {
         n *= sizes[d];
     }
     rank_ = static_cast<int64_t>(sizes.size());
+    // numel() and every product of some of the sizes (strides, row counts) must fit int64_t: a shape
+    // read from a file could otherwise wrap around to a small element count (zero sizes aside).
+    int64_t n = 1;
+    for (int64_t s : *this) {
+        if (s != 0 && __builtin_mul_overflow(n, s, &n)) fail("Shape ", str(), ": more elements than int64_t can count");
+    }
 }
 
 int64_t Shape::operator[](int64_t d) const {

@@ -47,6 +47,7 @@ public:
     }
     void take(void* dst, size_t n, const char* what) {
         if (n > remaining()) fail("read_state_file: '", path_, "' is truncated: ", what, " at byte ", pos_, " needs ", n, " bytes");
+        if (n == 0) return;  // an empty tensor's data() is null, and memcpy(nullptr, ..., 0) is undefined
         std::memcpy(dst, bytes_.data() + pos_, n);
         pos_ += n;
     }

@@ -15,10 +15,11 @@ void Tensor::FreeDeleter::operator()(float* p) const noexcept { ::operator delet
 void Tensor::allocate(int64_t capacity) {
     // Capacity rounded up to whole 64-byte lines, so vector kernels may read the last line whole.
     constexpr int64_t kLine = static_cast<int64_t>(kAlignment / sizeof(float));
-    const int64_t rounded = (capacity + kLine - 1) / kLine * kLine;
-    if (rounded > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(float))) {
+    // Checked before rounding, which would overflow for a capacity near INT64_MAX.
+    if (capacity > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(float)) - kLine) {
         fail("Tensor: ", capacity, " elements do not fit in memory");
     }
+    const int64_t rounded = (capacity + kLine - 1) / kLine * kLine;
     data_.reset();
     capacity_ = 0;
     if (rounded == 0) return;
