@@ -703,7 +703,10 @@ TEST_CASE("Tensor and Shape indexing out of range") {
     check_error([&] { Tensor bad({2, -1}); }, {"Shape: size -1 of dimension 1 is negative"});
     check_error([&] { Tensor five({1, 1, 1, 1, 1}); }, {"Shape: 5 dimensions, at most 4 are supported"});
     check_error([&] { (void)Shape{int64_t{1} << 40, int64_t{1} << 40}; }, {"Shape [1099511627776, 1099511627776]: too many elements"});
-    CHECK(Shape({int64_t{1} << 40, int64_t{1} << 40, 0}).numel() == 0);
+    // As PyTorch ("Storage size calculation overflowed"): the non-zero sizes' product must fit too, as
+    // strides and row counts are products of some of the sizes.
+    check_error([&] { (void)Shape{int64_t{1} << 40, int64_t{1} << 40, 0}; }, {"Shape [1099511627776, 1099511627776, 0]: too many elements"});
+    CHECK(Shape({int64_t{1} << 40, 0, int64_t{1} << 20}).numel() == 0);
     nnfs::Sequential net;
     net.emplace<nnfs::ReLU>();
     check_error([&] { (void)net[1]; }, {"Sequential: no module 1 (size 1)"});

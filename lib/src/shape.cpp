@@ -18,22 +18,12 @@ Shape::Shape(std::span<const int64_t> sizes) {
         if (sizes[d] < 0) fail("Shape: size ", sizes[d], " of dimension ", d, " is negative");
         sizes_[d] = sizes[d];
     }
-    // numel() must not overflow (signed overflow is undefined); no buffer could hold that many anyway.
-    const bool empty = std::find(sizes.begin(), sizes.end(), int64_t{0}) != sizes.end();
-    int64_t n = 1;
-    for (size_t d = 0; d < sizes.size() && !empty; ++d) {
-        if (n > std::numeric_limits<int64_t>::max() / sizes[d]) {
-            rank_ = static_cast<int64_t>(sizes.size());
-            fail("Shape ", str(), ": too many elements");
-        }
-        n *= sizes[d];
-    }
     rank_ = static_cast<int64_t>(sizes.size());
     // numel() and every product of some of the sizes (strides, row counts) must fit int64_t: a shape
     // read from a file could otherwise wrap around to a small element count (zero sizes aside).
     int64_t n = 1;
     for (int64_t s : *this) {
-        if (s != 0 && __builtin_mul_overflow(n, s, &n)) fail("Shape ", str(), ": more elements than int64_t can count");
+        if (s != 0 && __builtin_mul_overflow(n, s, &n)) fail("Shape ", str(), ": too many elements (more than int64_t can count)");
     }
 }
 
