@@ -266,7 +266,8 @@ struct DataWork {
     double accuracy = 0;
 };
 
-DataWork data_work(const std::string& path, const nnfs::Dataset& shared, uint64_t seed) {
+DataWork data_work(const std::string& path, const nnfs::Dataset& shared, const nnfs::Standardizer& shared_z,
+                   uint64_t seed) {
     DataWork r;
     nnfs::Dataset data = nnfs::read_csv(path);
     append(r.values, data.features);
@@ -275,6 +276,9 @@ DataWork data_work(const std::string& path, const nnfs::Dataset& shared, uint64_
     z.fit(train.features);
     z.transform(train.features);
     append(r.values, train.features);
+    nnfs::Tensor copy = test.features;  // a fitted Standardizer shared (read-only) by every thread
+    shared_z.transform(copy);
+    append(r.values, copy);
     // Loaders over a Dataset shared (read-only) by every thread.
     nnfs::DataLoader loader(shared, 17, {.shuffle = true, .seed = seed});
     for (int epoch = 0; epoch < 2; ++epoch)
@@ -305,10 +309,13 @@ TEST_CASE("CSV reading, splitting, data loading and metrics in several threads a
             out << made.labels[static_cast<size_t>(i)] << '\n';
         }
     }
+    nnfs::Standardizer z;
+    z.fit(made.features);
     std::vector<DataWork> want;
-    for (int i = 0; i < kWorkers; ++i) want.push_back(data_work(path, made, 40 + static_cast<uint64_t>(i)));
+    for (int i = 0; i < kWorkers; ++i) want.push_back(data_work(path, made, z, 40 + static_cast<uint64_t>(i)));
     std::vector<DataWork> got(kWorkers);
-    run_at_once(kWorkers, [&](int i) { got[static_cast<size_t>(i)] = data_work(path, made, 40 + static_cast<uint64_t>(i)); });
+    run_at_once(kWorkers,
+                [&](int i) { got[static_cast<size_t>(i)] = data_work(path, made, z, 40 + static_cast<uint64_t>(i)); });
     std::filesystem::remove(path);
     for (size_t i = 0; i < kWorkers; ++i) {
         CAPTURE(i);
@@ -321,51 +328,65 @@ TEST_CASE("CSV reading, splitting, data loading and metrics in several threads a
 
 TEST_CASE("OpenMP inside application threads: two threads each run a 2-thread sgemm") {
     namespace k = nnfs::kernels;
-    constexpr int64_t M = 192, N = 160, K = 128;  // 3.9M multiply-adds: above the threading threshold
-    std::vector<std::vector<float>> A(2), B(2), want(2);
-    for (size_t i = 0; i < 2; ++i) {
-        A[i].resize(M * K);
-        B[i].resize(K * N);
-        k::uniform_fill(A[i].data(), M * K, -1.0f, 1.0f, 50 + i, 0);
-        k::uniform_fill(B[i].data(), K * N, -1.0f, 1.0f, 60 + i, 0);
-    }
-    const int saved = nnfs::get_num_threads();
-    nnfs::set_num_threads(1);
-    for (size_t i = 0; i < 2; ++i) {
-        want[i].assign(M * N, 0.0f);
-        k::sgemm(k::Trans::No, k::Trans::No, M, N, K, 1.0f, A[i].data(), K, B[i].data(), N, 0.0f, want[i].data(), N);
-    }
-    nnfs::set_num_threads(2);
-    std::vector<std::vector<float>> got(2, std::vector<float>(M * N, 0.0f));
-    std::vector<int> team(2, 0);
-    run_at_once(2, [&](int w) {
-        const size_t i = static_cast<size_t>(w);
-        for (int rep = 0; rep < 3; ++rep)
-            k::sgemm(k::Trans::No, k::Trans::No, M, N, K, 1.0f, A[i].data(), K, B[i].data(), N, 0.0f, got[i].data(), N);
-        // An application thread gets its own OpenMP team of the size asked for.
-#pragma omp parallel num_threads(2)
-        {
-#pragma omp single
-            team[i] = omp_get_num_threads();
+    // Both above the threading threshold (2^21 multiply-adds): 192 x 160 x 128 takes the direct path,
+    // 256 x 256 x 256 the packed one (with its per-thread packing buffers).
+    struct Size {
+        int64_t M, N, K;
+    };
+    for (const Size s : {Size{192, 160, 128}, Size{256, 256, 256}}) {
+        const int64_t M = s.M, N = s.N, K = s.K;
+        CAPTURE(M);
+        std::vector<std::vector<float>> A(2), B(2), want(2);
+        for (size_t i = 0; i < 2; ++i) {
+            A[i].resize(static_cast<size_t>(M * K));
+            B[i].resize(static_cast<size_t>(K * N));
+            k::uniform_fill(A[i].data(), M * K, -1.0f, 1.0f, 50 + i, 0);
+            k::uniform_fill(B[i].data(), K * N, -1.0f, 1.0f, 60 + i, 0);
         }
-    });
-    nnfs::set_num_threads(saved);
-    for (size_t i = 0; i < 2; ++i) {
-        CAPTURE(i);
-        CHECK(bitwise_equal(got[i], want[i]));
-        CHECK(team[i] == 2);
+        const int saved = nnfs::get_num_threads();
+        nnfs::set_num_threads(1);
+        for (size_t i = 0; i < 2; ++i) {
+            want[i].assign(static_cast<size_t>(M * N), 0.0f);
+            k::sgemm(k::Trans::No, k::Trans::No, M, N, K, 1.0f, A[i].data(), K, B[i].data(), N, 0.0f, want[i].data(), N);
+        }
+        nnfs::set_num_threads(2);
+        std::vector<std::vector<float>> got(2, std::vector<float>(static_cast<size_t>(M * N), 0.0f));
+        std::vector<int> team(2, 0);
+        run_at_once(2, [&](int w) {
+            const size_t i = static_cast<size_t>(w);
+            for (int rep = 0; rep < 3; ++rep)
+                k::sgemm(k::Trans::No, k::Trans::No, M, N, K, 1.0f, A[i].data(), K, B[i].data(), N, 0.0f, got[i].data(),
+                         N);
+            // An application thread gets its own OpenMP team of the size asked for.
+#pragma omp parallel num_threads(2)
+            {
+#pragma omp single
+                team[i] = omp_get_num_threads();
+            }
+        });
+        nnfs::set_num_threads(saved);
+        for (size_t i = 0; i < 2; ++i) {
+            CAPTURE(i);
+            CHECK(bitwise_equal(got[i], want[i]));
+            CHECK(team[i] == 2);
+        }
     }
 }
 
-TEST_CASE("set_num_threads and set_detect_anomaly are process-wide") {
+TEST_CASE("set_num_threads, set_max_isa and set_detect_anomaly are process-wide") {
+    namespace k = nnfs::kernels;
     const int saved = nnfs::get_num_threads();
     const bool anomaly = nnfs::detect_anomaly();
+    const k::Isa isa = k::current_isa();
     std::thread([] {
         nnfs::set_num_threads(3);
         nnfs::set_detect_anomaly(true);
+        k::set_max_isa(k::Isa::Reference);
     }).join();
     CHECK(nnfs::get_num_threads() == 3);
     CHECK(nnfs::detect_anomaly());
+    CHECK(k::current_isa() == k::Isa::Reference);
     nnfs::set_num_threads(saved);
     nnfs::set_detect_anomaly(anomaly);
+    k::set_max_isa(isa);
 }

@@ -14,14 +14,16 @@ namespace nnfs {
 void manual_seed(uint64_t seed);
 
 // Threads used by the kernels (never the application's global OpenMP settings). Results are
-// bitwise identical for every thread count. n < 1 is an nnfs::Error.
+// bitwise identical for every thread count. n < 1 is an nnfs::Error. Process-wide: every application
+// thread that runs kernels forks its own OpenMP team of this size.
 void set_num_threads(int n);
 int get_num_threads();
 
 // Anomaly detection (off by default; on at start when the environment sets NNFS_DETECT_ANOMALY=1):
 // Sequential checks every layer's output, its input gradient and its parameters' gradients, and the
 // losses their values and gradients, for NaN and Inf, and raises nnfs::Error naming the first layer and
-// phase that produced one. Costs a pass over every tensor; off, a branch per call.
+// phase that produced one. Costs a pass over every tensor; off, a branch per call. Process-wide (an
+// atomic flag): setting it from one thread turns it on or off for all.
 void set_detect_anomaly(bool on);
 bool detect_anomaly();
 
