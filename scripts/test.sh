@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Builds and runs every test: an outside CMake project built against an installed libnnfs
-# (find_package(nnfs CONFIG)), then the doctest suites in release and under ASan + UBSan.
-# Usage: scripts/test.sh [preset ...]   (default: release asan)
+# (find_package(nnfs CONFIG)), then the doctest suites in release, under ASan + UBSan, and under
+# ThreadSanitizer with 2 OpenMP threads.
+# Usage: scripts/test.sh [preset ...]   (default: release asan tsan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
 presets=("$@")
-[ ${#presets[@]} -eq 0 ] && presets=(release asan)
+[ ${#presets[@]} -eq 0 ] && presets=(release asan tsan)
+extra=()  # the tsan preset builds with clang, its sanitizer runtimes (libclang-rt: only a Recommends of
+          # clang, which install-deps.sh does not follow) and LLVM's libomp (and its Archer tool)
+[[ " ${presets[*]} " == *" tsan "* ]] && extra=(clang libclang-rt-14-dev libomp-14-dev)
+bash scripts/install-deps.sh "${extra[@]}"
 
 echo "=== consumer: find_package(nnfs) against an installed prefix"
 prefix=$(mktemp -d)
@@ -23,6 +27,8 @@ echo "=== installed tools: nnfs-train finds its bundled data in share/nnfs/data"
 "$prefix/install/bin/nnfs-train" --data iris --epochs 3 --out "$prefix/tool-out" --save "$prefix/iris.nnfs" >/dev/null
 "$prefix/install/bin/nnfs-predict" "$prefix/iris.nnfs" "$prefix/tool-out/validation.csv" --out "$prefix/predictions.txt" >/dev/null
 echo "ok"
+
+bash scripts/valgrind-demo.sh  # the demos under valgrind memcheck (seconds: the release build exists)
 
 for preset in "${presets[@]}"; do
   echo "=== ${preset}: build and test"

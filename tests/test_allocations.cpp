@@ -1,5 +1,6 @@
 // A steady-state training step (forward, loss, backward, optimizer step, zero_grad) allocates nothing.
-// This binary replaces the global operator new and counts the calls made while counting is on.
+// This binary replaces the global operator new (under TSan: hooks the sanitizer allocator) and counts the
+// calls made while counting is on.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -8,9 +9,28 @@
 
 #include "nnfs/nnfs.hpp"
 
+// Under ThreadSanitizer (the tsan preset) operator new cannot be replaced: clang links the TSan runtime
+// statically and it defines operator new/delete itself. Its allocator calls __sanitizer_malloc_hook on
+// every allocation instead (malloc and aligned_alloc included), which counts the same calls and more.
+#if defined(__SANITIZE_THREAD__)
+#define NNFS_TEST_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NNFS_TEST_UNDER_TSAN 1
+#endif
+#endif
+
 namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<long> g_allocations{0};
+
+#ifdef NNFS_TEST_UNDER_TSAN
+}  // namespace
+
+extern "C" void __sanitizer_malloc_hook(const volatile void*, std::size_t) {
+    if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+}
+#else
 
 void* counted(std::size_t n, std::size_t align) {
     if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
@@ -33,6 +53,7 @@ void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#endif  // NNFS_TEST_UNDER_TSAN
 
 namespace {
 

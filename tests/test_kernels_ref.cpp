@@ -173,7 +173,9 @@ TEST_CASE("sgemm with K = 0 scales C by beta; with M or N = 0 writes nothing") {
 
 TEST_CASE("ref::column_sum and ref::row_sum") {
     t::Rng rng(7);
-    for (auto [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {1, 17}, {13, 1}, {7, 13}, {33, 31}, {97, 16}}) {
+    for (const auto& shape : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {1, 17}, {13, 1}, {7, 13}, {33, 31}, {97, 16}}) {
+        // Not a structured binding: clang before 16 cannot capture one in a lambda (CAPTURE, [&]).
+        const int64_t rows = shape.first, cols = shape.second;
         CAPTURE(rows);
         CAPTURE(cols);
         const t::Vec x = rng.uniform(rows * cols, -2.0, 2.0);

@@ -234,7 +234,9 @@ TEST_CASE("cross-entropy on logits: indices and probabilities, forward and backw
     Restore restore;
     for (Isa isa : runnable_isas()) {
         k::set_max_isa(isa);
-        for (auto [rows, cols] : kShapes) {
+        for (const auto& shape : kShapes) {
+            // Not a structured binding: clang before 16 cannot capture one in a lambda (CAPTURE, [&]).
+            const int64_t rows = shape.first, cols = shape.second;
             const std::vector<float> x = logits(rows, cols, 41), p = distributions(rows, cols, 42);
             std::vector<int32_t> t(static_cast<size_t>(rows));
             for (int64_t i = 0; i < rows; ++i) t[static_cast<size_t>(i)] = static_cast<int32_t>((i * 7 + 3) % cols);
@@ -450,7 +452,9 @@ TEST_CASE("BatchNorm1d training forward, eval forward and backward") {
                                                              {9, 300}, {260, 513}};  // C > 256: several column panels
     for (Isa isa : runnable_isas()) {
         k::set_max_isa(isa);
-        for (auto [N, C] : shapes) {
+        for (const auto& shape : shapes) {
+            // Not a structured binding: clang before 16 cannot capture one in a lambda (CAPTURE, [&]).
+            const int64_t N = shape.first, C = shape.second;
             const size_t nc = static_cast<size_t>(N * C), cs = static_cast<size_t>(C);
             const std::vector<float> x = batch(N, C, 91), gamma = values(C, 92, 0.5f, 2.0f), beta = values(C, 93);
             const float eps = 1e-5f;

@@ -27,10 +27,12 @@ struct Epilogue {
 #include "nnfs/kernel_functions.inc"
 
 // Threads used by the kernels (OpenMP, through num_threads clauses: the application's OpenMP
-// settings are never changed). Default: omp_get_max_threads() at first use.
+// settings are never changed). Default: omp_get_max_threads() at first use. Process-wide (an atomic,
+// callable from any thread); each application thread calling a kernel forks its own team of this size.
 void set_num_threads(int n);
 int get_num_threads();
-// What the dispatcher chose, e.g. "sgemm: avx512 14x32; elementwise: ref".
+// What the dispatcher chose, e.g. "sgemm: avx512 14x32; elementwise: ref". The text is per thread,
+// valid until the calling thread's next kernel_info().
 const char* kernel_info();
 
 // Instruction sets of the SIMD kernels, in increasing capability (Reference: the scalar kernels).
@@ -41,7 +43,8 @@ Isa supported_isa();
 // environment variable NNFS_MAX_ISA (ref|sse2|avx2|avx512) and afterwards by set_max_isa.
 Isa current_isa();
 // Caps the instruction set from now on (tests force every path through it) and returns the one now
-// in use, min(cap, supported_isa()). Call it only while no kernel is running.
+// in use, min(cap, supported_isa()). Process-wide (an atomic, callable from any thread); call it only
+// while no kernel is running, or a computation in flight may mix two instruction sets.
 Isa set_max_isa(Isa cap);
 // "ref", "sse2", "avx2", "avx512".
 const char* isa_name(Isa isa);

@@ -3,6 +3,8 @@
 // forward(x) returns the output, a buffer the module owns until its next call; in training mode it
 // keeps what backward needs. backward(grad_out) returns dL/dx (also an owned buffer) and ADDS
 // dL/dparameter into each parameter's grad: gradients accumulate until zero_grad.
+// A module is used by one thread at a time (forward writes its buffers even in eval mode); separate
+// modules may be used by separate threads at once.
 #pragma once
 
 #include <string>

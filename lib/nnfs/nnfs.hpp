@@ -8,6 +8,7 @@
 #include "nnfs/dataset.hpp"
 #include "nnfs/dropout.hpp"
 #include "nnfs/error.hpp"
+#include "nnfs/generator.hpp"
 #include "nnfs/kernels.hpp"
 #include "nnfs/linear.hpp"
 #include "nnfs/losses.hpp"

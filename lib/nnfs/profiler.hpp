@@ -6,6 +6,8 @@
 //   std::cout << profiler.table();     // layer, phase, output shape, calls, ms, GFLOP/s, share of time
 //   profiler.write_chrome_trace("trace.json");   // opens in Perfetto (ui.perfetto.dev) or chrome://tracing
 //
+// A Profiler is written by the model it is attached to: like the model, one thread at a time (give
+// each concurrently running model its own Profiler).
 // GFLOP/s is shown where a layer knows its FLOP count (Linear: 2 batch in out forward, twice that backward).
 #pragma once
 

@@ -1,18 +1,21 @@
-// Library-wide settings: the random generator's seed, kernel threads, and what the kernels run on.
+// Library-wide settings: the default random generator's seed, kernel threads, and what the kernels run on.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "nnfs/generator.hpp"
 #include "nnfs/tensor.hpp"
 
 namespace nnfs {
 
-// Seeds the library's generator: weight initialisation and dropout masks are reproducible from it.
+// Seeds the default generator (as torch.manual_seed): weight initialisation and dropout masks are
+// reproducible from it. A thread under a GeneratorGuard keeps drawing from its own generator.
 void manual_seed(uint64_t seed);
 
 // Threads used by the kernels (never the application's global OpenMP settings). Results are
-// bitwise identical for every thread count. n < 1 is an nnfs::Error.
+// bitwise identical for every thread count. n < 1 is an nnfs::Error. Process-wide: every application
+// thread that runs kernels forks its own OpenMP team of this size.
 void set_num_threads(int n);
 int get_num_threads();
 
@@ -21,7 +24,8 @@ int get_num_threads();
 // losses their values and gradients, for NaN and Inf, and raises nnfs::Error naming the first layer and
 // phase that produced one. Costs a pass over every tensor; off, a branch per call. A module called on its
 // own, outside a Sequential, is not checked (ReLU, Sigmoid and Tanh cannot turn finite values into NaN
-// or Inf; Linear, BatchNorm1d, Dropout and Softmax's backward can overflow).
+// or Inf; Linear, BatchNorm1d, Dropout and Softmax's backward can overflow). Process-wide (an atomic
+// flag): setting it from one thread turns it on or off for all.
 void set_detect_anomaly(bool on);
 bool detect_anomaly();
 
@@ -29,14 +33,10 @@ bool detect_anomaly();
 std::string kernel_info();
 
 namespace detail {
-// A reserved slice of the Philox stream: `blocks` 128-bit blocks starting at `offset` under `seed`.
-struct RandomStream {
-    uint64_t seed;
-    uint64_t offset;
-};
-// Reserves enough blocks for n values and advances the generator past them (thread-safe).
+// Reserves enough blocks for n values from current_generator() and advances it past them.
 RandomStream reserve_random(int64_t n);
-// The generator's position, and setting it back (checkpoints).
+// The position of current_generator(), and setting it back (checkpoints save the generator the
+// saving thread draws from).
 RandomStream generator_state();
 void set_generator_state(RandomStream state);
 // nnfs::Error "anomaly: <what> has NaN at element [i, j] of <shape>" when t holds a NaN or an Inf.

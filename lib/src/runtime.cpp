@@ -11,46 +11,13 @@
 
 namespace nnfs {
 
-namespace {
-// The generator is (seed, offset) of a Philox stream: every draw reserves the next blocks.
-struct Generator {
-    std::mutex mutex;
-    uint64_t seed = 0x6e6e66735eedULL;  // fixed default: runs are reproducible even without manual_seed
-    uint64_t offset = 0;
-};
-Generator& generator() {
-    static Generator g;
-    return g;
-}
-}  // namespace
+void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
 
-void manual_seed(uint64_t seed) {
-    Generator& g = generator();
-    std::lock_guard lock(g.mutex);
-    g.seed = seed;
-    g.offset = 0;
-}
+detail::RandomStream detail::reserve_random(int64_t n) { return detail_reserve(current_generator(), n); }
 
-detail::RandomStream detail::reserve_random(int64_t n) {
-    Generator& g = generator();
-    std::lock_guard lock(g.mutex);
-    const RandomStream s{g.seed, g.offset};
-    g.offset += static_cast<uint64_t>((n + 3) / 4);
-    return s;
-}
+detail::RandomStream detail::generator_state() { return detail_state(current_generator()); }
 
-detail::RandomStream detail::generator_state() {
-    Generator& g = generator();
-    std::lock_guard lock(g.mutex);
-    return {g.seed, g.offset};
-}
-
-void detail::set_generator_state(RandomStream state) {
-    Generator& g = generator();
-    std::lock_guard lock(g.mutex);
-    g.seed = state.seed;
-    g.offset = state.offset;
-}
+void detail::set_generator_state(RandomStream state) { detail_set_state(current_generator(), state); }
 
 namespace {
 std::atomic<bool>& anomaly_flag() {
