@@ -241,6 +241,44 @@ TEST_CASE("sgemm packed path: sizes around the register tiles and small cache bl
     size_sweep(k::detail::GemmPath::Packed);
 }
 
+// Partial tiles of the packed path run on smaller register tiles (rows rounded up, one vector when
+// the columns fit in one): every remainder of M modulo the tile height, with N ending in a partial
+// one-vector and a partial two-vector tile, on the main and the narrow tile.
+TEST_CASE("sgemm packed path: every partial tile height and width, every ISA and transposition") {
+    Restore restore;
+    k::detail::gemm_path = k::detail::GemmPath::Packed;
+    uint32_t n = 0;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        const k::detail::GemmIsa* gi = k::detail::gemm_isa(isa);
+        const int64_t w = gi->nr_narrow;  // one vector
+        struct Tile {
+            int64_t mr, nr;
+        };
+        for (Tile tile : {Tile{gi->mr, gi->nr}, Tile{gi->mr_narrow, gi->nr_narrow}})
+            for (Trans ta : kTrans)
+                for (Trans tb : kTrans)
+                    for (int64_t r = 0; r < tile.mr; ++r)
+                        for (int64_t N : {tile.nr + 1, tile.nr + w - 1, 2 * tile.nr - 1, tile.nr}) {
+                            if (N > tile.nr && tile.nr == w) N = w - 1 - (r % 3);  // narrow: N stays within one vector
+                            if (N < 1) N = 1;
+                            ++n;
+                            Case c;
+                            c.ta = ta;
+                            c.tb = tb;
+                            c.M = 2 * tile.mr + r;
+                            c.N = N;
+                            c.K = 5 + (n % 3) * 17;
+                            c.alpha = n % 3 == 0 ? 1.0f : -0.5f;
+                            c.beta = n % 4 == 0 ? 0.0f : 0.5f;
+                            c.pad_c = n % 2 == 0 ? 2 : 0;
+                            c.bias = n % 3 == 1;
+                            c.act = n % 5 == 2 ? Activation::ReLU : Activation::Identity;
+                            check_case(c, n);
+                        }
+    }
+}
+
 TEST_CASE("sgemm direct path: the same sizes") { size_sweep(k::detail::GemmPath::Direct); }
 
 TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both paths") {

@@ -350,6 +350,41 @@ void pack_b(float* dst, const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, i
 }
 
 // ---------------------------------------------------------------------------------------------
+// One m x n tile of the packed path (A micro-panel k-major at stride MR, B micro-panel at stride NR).
+// A partial tile runs on the smallest register tile that covers it: rows rounded up to a multiple of
+// the step S, one vector when n fits in one. With M = 256 and MR = 14 the last tile has 4 rows, and a
+// full 14-row tile would waste 10/266 of the work (a 64-row problem: 6/70). Each C element still
+// sees the same arithmetic (its own accumulator over k in order, then the same epilogue), whatever
+// tile computes it.
+template <class Arch, int MR, int NV, int MRp = (MR > 16 ? 8 : (MR > 8 ? 4 : 2))>
+NNFS_ALWAYS_INLINE void packed_tile(int64_t kc, const float* A, const float* Bp, float* C, int64_t ldc, int m, int n,
+                                    const TileOut& t, Activation act) {
+    using UK = MicroKernel<Arch, MR, NV, true>;
+    constexpr int W = UK::W, NR = UK::NR, S = MR > 16 ? 8 : (MR > 8 ? 4 : 2);
+    if constexpr (MRp < MR) {
+        if (m <= MRp) {
+            if constexpr (NV > 1) {
+                if (n <= W) {
+                    MicroKernel<Arch, MRp, 1, true>::tile(kc, A, MR, Bp, NR, C, ldc, m, n, t, act);
+                    return;
+                }
+            }
+            MicroKernel<Arch, MRp, NV, true>::tile(kc, A, MR, Bp, NR, C, ldc, m, n, t, act);
+            return;
+        }
+        packed_tile<Arch, MR, NV, MRp + S>(kc, A, Bp, C, ldc, m, n, t, act);
+    } else {
+        if constexpr (NV > 1) {
+            if (n <= W) {
+                MicroKernel<Arch, MR, 1, true>::tile(kc, A, MR, Bp, NR, C, ldc, m, n, t, act);
+                return;
+            }
+        }
+        UK::tile(kc, A, MR, Bp, NR, C, ldc, m, n, t, act);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Packed path over C[m0:m1, n0:n1] (m0 a multiple of MR, n0 of NR). Over the pc loop, the first KC
 // block applies beta, later ones add into C, the last one applies bias and activation.
 template <class Arch, int MR, int NV>
@@ -384,8 +419,8 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
                     if (t.bias) tj.bias = t.bias + jc + jr;
                     for (int64_t ir = 0; ir < mc; ir += MR) {
                         const int m = static_cast<int>(min_of<Arch>(MR, mc - ir));
-                        UK::tile(kc, Ap + ir * kc, MR, Bp + jr * kc, NR, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc, m,
-                                 n, tj, act);
+                        packed_tile<Arch, MR, NV>(kc, Ap + ir * kc, Bp + jr * kc, g.C + (ic + ir) * g.ldc + jc + jr,
+                                                  g.ldc, m, n, tj, act);
                     }
                 }
             }
