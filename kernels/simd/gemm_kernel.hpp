@@ -10,6 +10,8 @@
 //      jr: NR columns (macro-kernel)       B micro-panel kc x NR (in L1)
 //       ir: MR rows                        A micro-panel MR x kc (streamed from L2)
 //        micro-kernel: MR x NR tile of C held in registers over kc, then the epilogue
+// With op(B) = B and few rows of C, the whole B micro-panels are read in place instead of packed;
+// partial tiles run on smaller register tiles (packed_tile).
 // Direct path (small problems, narrow C, small op(B)): no cache blocking, no A packing; op(B) copied
 // whole into a row-major buffer, the same micro-kernel reading A in place (row by row, or k-major for
 // op(A) = A^T) over tiles of R rows x 1 or 2 vectors.
@@ -137,7 +139,7 @@ struct MicroKernel {
         for (int64_t k = 0; k < K; ++k) {
             V b[NV];
 #pragma GCC unroll 8
-            for (int v = 0; v < NV; ++v) b[v] = V::load_aligned(Bp + v * W);
+            for (int v = 0; v < NV; ++v) b[v] = V::load_unaligned(Bp + v * W);  // op(B) may be read in place
 #pragma GCC unroll 32
             for (int i = 0; i < MR; ++i) {
                 const V a(RowA ? A[i * csa] : A[i]);
@@ -329,7 +331,22 @@ void pack_a(float* dst, const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, i
 // dst[q NR kc + k NR + j]; columns past nc are zero. Absorbs tb.
 template <class Arch, int NR>
 void pack_b(float* dst, const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc) {
-    for (int64_t q = 0; q < nc; q += NR) {
+    int64_t q0 = 0;
+    if (g.tb == Trans::No) {
+        // The whole micro-panels, rows of op(B) read in order (one sequential stream per row, which the
+        // hardware prefetchers follow; panel by panel would read each row in nc / NR strided passes).
+        using V = xsimd::batch<float, Arch>;
+        constexpr int W = static_cast<int>(V::size);
+        q0 = nc / NR * NR;
+        for (int64_t k = 0; k < kc; ++k) {
+            const float* s = g.B + (p0 + k) * g.ldb + j0;
+            float* d = dst + k * NR;
+            for (int64_t q = 0; q < q0; q += NR)
+#pragma GCC unroll 8
+                for (int j = 0; j < NR; j += W) V::load_unaligned(s + q + j).store_aligned(d + q * kc + j);
+        }
+    }
+    for (int64_t q = q0; q < nc; q += NR) {
         const int n = static_cast<int>(min_of<Arch>(NR, nc - q));
         float* d = dst + q * kc;
         if (g.tb == Trans::No) {  // b(k, j) = B[k ldb + j]: copy rows
@@ -357,30 +374,30 @@ void pack_b(float* dst, const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, i
 // sees the same arithmetic (its own accumulator over k in order, then the same epilogue), whatever
 // tile computes it.
 template <class Arch, int MR, int NV, int MRp = (MR > 16 ? 8 : (MR > 8 ? 4 : 2))>
-NNFS_ALWAYS_INLINE void packed_tile(int64_t kc, const float* A, const float* Bp, float* C, int64_t ldc, int m, int n,
-                                    const TileOut& t, Activation act) {
+NNFS_ALWAYS_INLINE void packed_tile(int64_t kc, const float* A, const float* Bp, int64_t ldb, float* C, int64_t ldc,
+                                    int m, int n, const TileOut& t, Activation act) {
     using UK = MicroKernel<Arch, MR, NV, true>;
     constexpr int W = UK::W, NR = UK::NR, S = MR > 16 ? 8 : (MR > 8 ? 4 : 2);
     if constexpr (MRp < MR) {
         if (m <= MRp) {
             if constexpr (NV > 1) {
                 if (n <= W) {
-                    MicroKernel<Arch, MRp, 1, true>::tile(kc, A, MR, Bp, NR, C, ldc, m, n, t, act);
+                    MicroKernel<Arch, MRp, 1, true>::tile(kc, A, MR, Bp, ldb, C, ldc, m, n, t, act);
                     return;
                 }
             }
-            MicroKernel<Arch, MRp, NV, true>::tile(kc, A, MR, Bp, NR, C, ldc, m, n, t, act);
+            MicroKernel<Arch, MRp, NV, true>::tile(kc, A, MR, Bp, ldb, C, ldc, m, n, t, act);
             return;
         }
-        packed_tile<Arch, MR, NV, MRp + S>(kc, A, Bp, C, ldc, m, n, t, act);
+        packed_tile<Arch, MR, NV, MRp + S>(kc, A, Bp, ldb, C, ldc, m, n, t, act);
     } else {
         if constexpr (NV > 1) {
             if (n <= W) {
-                MicroKernel<Arch, MR, 1, true>::tile(kc, A, MR, Bp, NR, C, ldc, m, n, t, act);
+                MicroKernel<Arch, MR, 1, true>::tile(kc, A, MR, Bp, ldb, C, ldc, m, n, t, act);
                 return;
             }
         }
-        UK::tile(kc, A, MR, Bp, NR, C, ldc, m, n, t, act);
+        UK::tile(kc, A, MR, Bp, ldb, C, ldc, m, n, t, act);
     }
 }
 
@@ -401,11 +418,17 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
     float* Bp = scratch<Arch, 0>(kc_max * min_of<Arch>(NC, (n1 - n0 + NR - 1) / NR * NR) + 64);
     float* Ap = scratch<Arch, 1>(kc_max * min_of<Arch>(MC, (m1 - m0 + MR - 1) / MR * MR) + 64);  // + slack
 
+    // op(B) = B (row-major K x N) is read in place when few row tiles share it: packing would cost as
+    // much as it saves (NN 64x784x128: a sixth of the time).
+    constexpr int64_t kBInPlaceMaxM = 96;
+    const bool b_in_place = g.tb == Trans::No && m1 - m0 <= kBInPlaceMaxM;
     for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nc = min_of<Arch>(NC, n1 - jc);
         for (int64_t pc = 0; pc < g.K; pc += KC) {
             const int64_t kc = min_of<Arch>(KC, g.K - pc);
-            pack_b<Arch, NR>(Bp, g, pc, kc, jc, nc);
+            // In place: the whole micro-panels straight from B, only a partial last one packed.
+            const int64_t nc_in_place = b_in_place ? nc / NR * NR : 0;
+            pack_b<Arch, NR>(Bp + nc_in_place * kc, g, pc, kc, jc + nc_in_place, nc - nc_in_place);
             const bool last = pc + kc == g.K;
             const TileOut t{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.ep.bias : nullptr};
             const Activation act = last ? g.ep.act : Activation::Identity;
@@ -417,10 +440,13 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
                     const int n = static_cast<int>(min_of<Arch>(NR, nc - jr));
                     TileOut tj = t;
                     if (t.bias) tj.bias = t.bias + jc + jr;
+                    const bool in_place = jr < nc_in_place;
+                    const float* b = in_place ? g.B + pc * g.ldb + jc + jr : Bp + jr * kc;
+                    const int64_t ldb = in_place ? g.ldb : NR;
                     for (int64_t ir = 0; ir < mc; ir += MR) {
                         const int m = static_cast<int>(min_of<Arch>(MR, mc - ir));
-                        packed_tile<Arch, MR, NV>(kc, Ap + ir * kc, Bp + jr * kc, g.C + (ic + ir) * g.ldc + jc + jr,
-                                                  g.ldc, m, n, tj, act);
+                        packed_tile<Arch, MR, NV>(kc, Ap + ir * kc, b, ldb, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc, m,
+                                                  n, tj, act);
                     }
                 }
             }
