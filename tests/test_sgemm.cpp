@@ -279,6 +279,40 @@ TEST_CASE("sgemm packed path: every partial tile height and width, every ISA and
     }
 }
 
+// K <= 8 with N within two vectors: the direct path keeps op(B) in registers and runs row by row (4
+// rows a step, then single rows; whole rows of C or through a row buffer).
+TEST_CASE("sgemm direct path: short K (op(B) in registers), every ISA and transposition") {
+    Restore restore;
+    k::detail::gemm_path = k::detail::GemmPath::Direct;
+    uint32_t n = 0;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        const int64_t w = k::detail::gemm_isa(isa)->nr_narrow;  // one vector
+        for (Trans ta : kTrans)
+            for (Trans tb : kTrans)
+                for (int64_t K = 1; K <= 9; ++K)
+                    for (int64_t N : {int64_t{1}, w - 1, w, w + 1, 2 * w - 1, 2 * w, 2 * w + 1})
+                        for (int64_t M : {1, 4, 7, 32}) {
+                            if (N < 1) continue;
+                            ++n;
+                            Case c;
+                            c.ta = ta;
+                            c.tb = tb;
+                            c.M = M;
+                            c.N = N;
+                            c.K = K;
+                            c.alpha = n % 3 == 0 ? 1.0f : 1.5f;
+                            c.beta = n % 4 == 0 ? 0.0f : -0.5f;
+                            c.pad_a = n % 2 == 0 ? 3 : 0;
+                            c.pad_b = n % 3 == 0 ? 2 : 0;
+                            c.pad_c = n % 5 == 0 ? 4 : 0;
+                            c.bias = n % 3 == 1;
+                            c.act = n % 7 == 3 ? Activation::Tanh : (n % 7 == 5 ? Activation::ReLU : Activation::Identity);
+                            check_case(c, n);
+                        }
+    }
+}
+
 TEST_CASE("sgemm direct path: the same sizes") { size_sweep(k::detail::GemmPath::Direct); }
 
 TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both paths") {

@@ -97,32 +97,59 @@ NNFS_ALWAYS_INLINE xsimd::batch<float, Arch> activate(xsimd::batch<float, Arch> 
 // vector width), then writes C[i ldc + j] = act(alpha acc + beta C + bias[j]) for the full tile.
 // PrefetchC: touch the C tile before the k loop (the packed path, where C is cold).
 // RowA: A is read in place row by row instead, a(i, k) = A[i csa + k] (csa is then the row stride).
+// Writes an MR x NV-vector tile of accumulators: C[i ldc + j] = act(alpha c + beta C + bias[j]).
+// The beta and bias cases are separate loops (the compiler would test them element by element); alpha
+// always multiplies: x * 1 == x exactly.
+template <class Arch, int MR, int NV, Activation Act, bool Beta, bool Bias>
+NNFS_ALWAYS_INLINE void store_loop(xsimd::batch<float, Arch> (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
+    using V = xsimd::batch<float, Arch>;
+    constexpr int W = static_cast<int>(V::size);
+    const V va(t.alpha), vb(t.beta);
+    V bias[NV];
+    if constexpr (Bias) {
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) bias[v] = V::load_unaligned(t.bias + v * W);
+    }
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) {
+            float* p = C + i * ldc + v * W;
+            V x = c[i][v] * va;
+            if constexpr (Beta) x = xsimd::fma(vb, V::load_unaligned(p), x);
+            if constexpr (Bias) x += bias[v];
+            activate<Arch, Act>(x).store_unaligned(p);
+        }
+    }
+}
+
+template <class Arch, int MR, int NV, Activation Act>
+NNFS_ALWAYS_INLINE void store_act(xsimd::batch<float, Arch> (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
+    if (t.beta != 0.0f) {
+        if (t.bias) store_loop<Arch, MR, NV, Act, true, true>(c, C, ldc, t);
+        else store_loop<Arch, MR, NV, Act, true, false>(c, C, ldc, t);
+    } else {
+        if (t.bias) store_loop<Arch, MR, NV, Act, false, true>(c, C, ldc, t);
+        else store_loop<Arch, MR, NV, Act, false, false>(c, C, ldc, t);
+    }
+}
+
+template <class Arch, int MR, int NV>
+NNFS_ALWAYS_INLINE void store_tile(xsimd::batch<float, Arch> (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t,
+                                   Activation act) {
+    switch (act) {
+        case Activation::Identity: store_act<Arch, MR, NV, Activation::Identity>(c, C, ldc, t); break;
+        case Activation::ReLU: store_act<Arch, MR, NV, Activation::ReLU>(c, C, ldc, t); break;
+        case Activation::Sigmoid: store_act<Arch, MR, NV, Activation::Sigmoid>(c, C, ldc, t); break;
+        case Activation::Tanh: store_act<Arch, MR, NV, Activation::Tanh>(c, C, ldc, t); break;
+    }
+}
+
 template <class Arch, int MR, int NV, bool PrefetchC, bool RowA = false>
 struct MicroKernel {
     using V = xsimd::batch<float, Arch>;
     static constexpr int W = static_cast<int>(V::size);
     static constexpr int NR = NV * W;
-
-    template <Activation Act>
-    NNFS_ALWAYS_INLINE static void store(V (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
-        const V va(t.alpha), vb(t.beta);
-        // locals: C stores cannot alias them; x * 1 == x exactly, so alpha 1 skips the multiply
-        const bool has_alpha = t.alpha != 1.0f, has_beta = t.beta != 0.0f, has_bias = t.bias != nullptr;
-        V bias[NV];
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v) bias[v] = has_bias ? V::load_unaligned(t.bias + v * W) : V(0.0f);
-#pragma GCC unroll 32
-        for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 8
-            for (int v = 0; v < NV; ++v) {
-                float* p = C + i * ldc + v * W;
-                V x = has_alpha ? c[i][v] * va : c[i][v];
-                if (has_beta) x = xsimd::fma(vb, V::load_unaligned(p), x);
-                if (has_bias) x += bias[v];
-                activate<Arch, Act>(x).store_unaligned(p);
-            }
-        }
-    }
 
     static void run(int64_t K, const float* A, int64_t csa, const float* Bp, int64_t ldb, float* C, int64_t ldc,
                     const TileOut& t, Activation act) {
@@ -149,12 +176,7 @@ struct MicroKernel {
             A += RowA ? 1 : csa;
             Bp += ldb;
         }
-        switch (act) {
-            case Activation::Identity: store<Activation::Identity>(c, C, ldc, t); break;
-            case Activation::ReLU: store<Activation::ReLU>(c, C, ldc, t); break;
-            case Activation::Sigmoid: store<Activation::Sigmoid>(c, C, ldc, t); break;
-            case Activation::Tanh: store<Activation::Tanh>(c, C, ldc, t); break;
-        }
+        store_tile<Arch, MR, NV>(c, C, ldc, t, act);
     }
 
     // An m x n tile of C (m <= MR, n <= NR; A and Bp hold MR rows and NR columns, zero-padded or not).
@@ -549,9 +571,117 @@ void gemm_direct_tiles(const GemmArgs& g, int64_t m0, int64_t m1) {
     }
 }
 
-// Narrow C (N within one vector) takes R1 x 1-vector tiles, wider C R2 x 2-vector tiles.
+// Short K (K <= 8) and N within NV vectors: op(B) is held in K x NV registers and C computed one row
+// at a time, c(i, :) = act(alpha sum_k a(i, k) b(k, :) + beta c(i, :) + bias), each element with the
+// arithmetic of the micro-kernel (fma over k in order from zero, then the same epilogue). The Iris
+// layer (32x16x4) is a few hundred cycles: the tiled kernels' row pointers, the copy of op(B) through a
+// scratch buffer and the partial-tile buffers cost more than its 128 FMAs.
+template <class Arch, int K, int NV, Activation Act>
+void gemm_small_k_rows(const GemmArgs& g, int64_t m0, int64_t m1) {
+    using V = xsimd::batch<float, Arch>;
+    constexpr int W = static_cast<int>(V::size), NR = NV * W, R = 4;  // R rows per step
+    // locals: the C stores cannot alias them
+    const int64_t N = g.N, ldc = g.ldc, rs = g.ta == Trans::No ? g.lda : 1, cs = g.ta == Trans::No ? 1 : g.lda;
+    const float* const A = g.A;  // a(i, k) = A[i rs + k cs]
+    float* const C = g.C;
+    // b(k, :) straight into registers: whole rows of B loaded, the rest gathered (columns past N repeat
+    // column 0 of their vector and reach only discarded lanes). A copy through a buffer would stall
+    // each vector load on the forwarding of the scalar stores.
+    using I = xsimd::batch<int32_t, Arch>;
+    const int64_t stride = g.tb == Trans::No ? 1 : g.ldb;  // between b(k, j) and b(k, j + 1)
+    const int64_t kstep = g.tb == Trans::No ? g.ldb : 1;   // between b(k, j) and b(k + 1, j)
+    alignas(64) int32_t idx[NV][W];
+    const bool narrow_stride = stride <= (int64_t{1} << 31) / (NR + 1);
+    for (int v = 0; v < NV; ++v)
+        for (int l = 0; l < W; ++l) {
+            const int64_t j = v * W + l;
+            idx[v][l] = narrow_stride ? static_cast<int32_t>((j < N ? l : 0) * stride) : 0;
+        }
+    V b[K][NV];
+#pragma GCC unroll 8
+    for (int k = 0; k < K; ++k)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+            const float* s = g.B + k * kstep + v * W * stride;
+            if (v * W >= N) {
+                b[k][v] = V(0.0f);
+            } else if (stride == 1 && N >= (v + 1) * W) {
+                b[k][v] = V::load_unaligned(s);
+            } else if (narrow_stride) {
+                b[k][v] = gather<Arch>(s, I::load_aligned(idx[v]));
+            } else {  // int32 gather offsets would overflow
+                alignas(64) float col[W];
+                for (int l = 0; l < W; ++l) col[l] = v * W + l < N ? s[l * stride] : 0.0f;
+                b[k][v] = V::load_aligned(col);
+            }
+        }
+    alignas(64) float bias[NR];
+    if (g.ep.bias)
+        for (int j = 0; j < NR; ++j) bias[j] = j < N ? g.ep.bias[j] : 0.0f;
+    const TileOut t{g.alpha, g.beta, g.ep.bias ? bias : nullptr};
+    const auto rows = [&](auto r_const, int64_t i, float* c_out, int64_t ldo) {
+        constexpr int RR = decltype(r_const)::value;
+        V c[RR][NV];
+#pragma GCC unroll 4
+        for (int r = 0; r < RR; ++r) {
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) c[r][v] = V(0.0f);
+#pragma GCC unroll 8
+            for (int k = 0; k < K; ++k) {
+                const V ak(A[(i + r) * rs + k * cs]);
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; ++v) c[r][v] = xsimd::fma(ak, b[k][v], c[r][v]);
+            }
+        }
+        store_act<Arch, RR, NV, Act>(c, c_out, ldo, t);
+    };
+    int64_t i = m0;
+    if (N == NR) {
+        for (; i + R <= m1; i += R) rows(std::integral_constant<int, R>{}, i, C + i * ldc, ldc);
+        for (; i < m1; ++i) rows(std::integral_constant<int, 1>{}, i, C + i * ldc, ldc);
+        return;
+    }
+    for (; i < m1; ++i) {  // through a row buffer: columns past N are neither read nor written
+        alignas(64) float buf[NR];
+        float* crow = C + i * ldc;
+        if (g.beta != 0.0f)
+            for (int j = 0; j < NR; ++j) buf[j] = j < N ? crow[j] : 0.0f;
+        rows(std::integral_constant<int, 1>{}, i, buf, NR);
+        for (int64_t j = 0; j < N; ++j) crow[j] = buf[j];
+    }
+}
+
+template <class Arch, int K, int NV>
+void gemm_small_k_act(const GemmArgs& g, int64_t m0, int64_t m1) {
+    switch (g.ep.act) {
+        case Activation::Identity: gemm_small_k_rows<Arch, K, NV, Activation::Identity>(g, m0, m1); break;
+        case Activation::ReLU: gemm_small_k_rows<Arch, K, NV, Activation::ReLU>(g, m0, m1); break;
+        case Activation::Sigmoid: gemm_small_k_rows<Arch, K, NV, Activation::Sigmoid>(g, m0, m1); break;
+        case Activation::Tanh: gemm_small_k_rows<Arch, K, NV, Activation::Tanh>(g, m0, m1); break;
+    }
+}
+
+template <class Arch, int NV>
+bool gemm_small_k(const GemmArgs& g, int64_t m0, int64_t m1) {
+    switch (g.K) {
+        case 1: gemm_small_k_act<Arch, 1, NV>(g, m0, m1); return true;
+        case 2: gemm_small_k_act<Arch, 2, NV>(g, m0, m1); return true;
+        case 3: gemm_small_k_act<Arch, 3, NV>(g, m0, m1); return true;
+        case 4: gemm_small_k_act<Arch, 4, NV>(g, m0, m1); return true;
+        case 5: gemm_small_k_act<Arch, 5, NV>(g, m0, m1); return true;
+        case 6: gemm_small_k_act<Arch, 6, NV>(g, m0, m1); return true;
+        case 7: gemm_small_k_act<Arch, 7, NV>(g, m0, m1); return true;
+        case 8: gemm_small_k_act<Arch, 8, NV>(g, m0, m1); return true;
+        default: return false;
+    }
+}
+
+// Narrow C (N within one vector) takes R1 x 1-vector tiles, wider C R2 x 2-vector tiles; K <= 8 the
+// row-by-row kernel with op(B) in registers.
 template <class Arch, int R1, int R2>
 void gemm_direct(const GemmArgs& g, int64_t m0, int64_t m1) {
+    constexpr int64_t W = static_cast<int64_t>(xsimd::batch<float, Arch>::size);
+    if (g.N <= W ? gemm_small_k<Arch, 1>(g, m0, m1) : g.N <= 2 * W && gemm_small_k<Arch, 2>(g, m0, m1)) return;
     if (g.N <= static_cast<int64_t>(xsimd::batch<float, Arch>::size))
         gemm_direct_tiles<Arch, R1, 1>(g, m0, m1);
     else
