@@ -416,6 +416,9 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
         {Trans::No, Trans::Yes, 64, 128, 784},  {Trans::No, Trans::No, 256, 784, 256 / 4},
         {Trans::Yes, Trans::No, 300, 200, 100}, {Trans::Yes, Trans::Yes, 37, 1000, 97},
         {Trans::No, Trans::No, 1001, 19, 300},  {Trans::No, Trans::Yes, 512, 10, 600},
+        // split along M with a shared B panel: several kc blocks, several nc panels, the narrow tile
+        {Trans::No, Trans::Yes, 280, 300, 900}, {Trans::No, Trans::No, 140, 4200, 40},
+        {Trans::No, Trans::No, 600, 12, 1500},
     };
     for (Isa isa : runnable_isas()) {
         for (auto path : {k::detail::GemmPath::Auto, k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {

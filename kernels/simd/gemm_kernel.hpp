@@ -427,7 +427,8 @@ NNFS_ALWAYS_INLINE void packed_tile(int64_t kc, const float* A, const float* Bp,
 // Packed path over C[m0:m1, n0:n1] (m0 a multiple of MR, n0 of NR). Over the pc loop, the first KC
 // block applies beta, later ones add into C, the last one applies bias and activation.
 template <class Arch, int MR, int NV>
-void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmBlocking& bl) {
+void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmBlocking& bl,
+                 const detail::GemmTeam* team) {
     using UK = MicroKernel<Arch, MR, NV, true>;
     constexpr int NR = UK::NR;
     // K is cut into equal blocks of at most bl.kc (784 = 3 x 262, not 384 + 384 + 16: a short last block
@@ -437,20 +438,29 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
     const int64_t MC = bl.mc >= MR ? bl.mc / MR * MR : MR;
     const int64_t NC = bl.nc >= NR ? bl.nc / NR * NR : NR;
     const int64_t kc_max = min_of<Arch>(KC, g.K);
-    float* Bp = scratch<Arch, 0>(kc_max * min_of<Arch>(NC, (n1 - n0 + NR - 1) / NR * NR) + 64);
+    float* Bp = team ? team->b : scratch<Arch, 0>(kc_max * min_of<Arch>(NC, (n1 - n0 + NR - 1) / NR * NR) + 64);
     float* Ap = scratch<Arch, 1>(kc_max * min_of<Arch>(MC, (m1 - m0 + MR - 1) / MR * MR) + 64);  // + slack
 
     // op(B) = B (row-major K x N) is read in place when few row tiles share it: packing would cost as
     // much as it saves (NN 64x784x128: a sixth of the time).
     constexpr int64_t kBInPlaceMaxM = 96;
-    const bool b_in_place = g.tb == Trans::No && m1 - m0 <= kBInPlaceMaxM;
+    // (Never in a team: its threads must agree on the barriers.)
+    const bool b_in_place = !team && g.tb == Trans::No && m1 - m0 <= kBInPlaceMaxM;
     for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nc = min_of<Arch>(NC, n1 - jc);
         for (int64_t pc = 0; pc < g.K; pc += KC) {
             const int64_t kc = min_of<Arch>(KC, g.K - pc);
             // In place: the whole micro-panels straight from B, only a partial last one packed.
             const int64_t nc_in_place = b_in_place ? nc / NR * NR : 0;
-            pack_b<Arch, NR>(Bp + nc_in_place * kc, g, pc, kc, jc + nc_in_place, nc - nc_in_place);
+            if (team) {  // this thread's share of the micro-panels, then wait for the others'
+                const int64_t panels = (nc + NR - 1) / NR, base = panels / team->nt, extra = panels % team->nt;
+                const int64_t q0 = team->t * base + (team->t < extra ? team->t : extra);
+                const int64_t q1 = q0 + base + (team->t < extra ? 1 : 0);
+                if (q1 > q0) pack_b<Arch, NR>(Bp + q0 * NR * kc, g, pc, kc, jc + q0 * NR, min_of<Arch>(nc, q1 * NR) - q0 * NR);
+#pragma omp barrier
+            } else {
+                pack_b<Arch, NR>(Bp + nc_in_place * kc, g, pc, kc, jc + nc_in_place, nc - nc_in_place);
+            }
             const bool last = pc + kc == g.K;
             const TileOut t{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.ep.bias : nullptr};
             const Activation act = last ? g.ep.act : Activation::Identity;
@@ -471,6 +481,9 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
                                                   n, tj, act);
                     }
                 }
+            }
+            if (team) {  // the panel stays until every thread is done with it
+#pragma omp barrier
             }
         }
     }
