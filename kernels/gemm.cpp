@@ -3,12 +3,16 @@
 // packed path otherwise, and splits C among OpenMP threads.
 // Compiled for baseline x86-64; the arithmetic lives in kernels/isa/gemm_<isa>.cpp.
 //
-// Threads: C is cut into one rectangle per thread, along M at multiples of MR or along N at multiples
-// of NR, and each thread runs the whole packed algorithm on its rectangle with its own buffers (the
-// direct path: along M at multiples of its tile height). Tiles stay on one grid, the path and the kc
+// Threads: C is cut into one rectangle per thread, along M at multiples of MR (the threads then share
+// the packed B panels, GemmTeam) or along N at multiples of NR (each thread runs the whole packed
+// algorithm on its columns with its own buffers); the direct path: along M at multiples of its tile
+// height. Tiles stay on one grid, the path and the kc
 // blocks depend on the shape only, and K is never split among threads, so every C element is computed
 // by the same sequence of operations for any thread count: results are bitwise identical.
 #include <omp.h>
+
+#include <cstdlib>
+#include <new>
 
 #include "nnfs/kernels.hpp"
 #include "simd/gemm_isa.hpp"
@@ -40,6 +44,24 @@ void share(int64_t tiles, int t, int threads, int64_t& t0, int64_t& t1) {
     const int64_t base = tiles / threads, extra = tiles % threads;
     t0 = t * base + (t < extra ? t : extra);
     t1 = t0 + base + (t < extra ? 1 : 0);
+}
+
+// The packed B panel a team shares: owned by the thread that calls sgemm (the team's master), grown
+// once, 64-byte aligned.
+float* team_buffer(int64_t floats) {
+    struct Buffer {
+        float* data = nullptr;
+        int64_t capacity = 0;
+        ~Buffer() { std::free(data); }
+    };
+    static thread_local Buffer buf;
+    if (floats > buf.capacity) {
+        std::free(buf.data);
+        buf.capacity = (floats + 15) / 16 * 16;
+        buf.data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(buf.capacity) * sizeof(float)));
+        if (!buf.data) throw std::bad_alloc();
+    }
+    return buf.data;
 }
 
 }  // namespace
@@ -116,23 +138,24 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     const int64_t tiles_m = ceil_div(M, mr), tiles_n = ceil_div(N, nr);
     if (threads > tiles_m * tiles_n) threads = static_cast<int>(tiles_m * tiles_n);
     if (threads <= 1) {
-        packed(g, 0, M, 0, N);
+        packed(g, 0, M, 0, N, nullptr);
         return;
     }
+    // Split along M unless N deals out more evenly: the threads then share one packed B panel (each
+    // packs a part of it), while a split along N has every thread pack the same A blocks.
+    const bool split_m = balance(tiles_m, threads) >= balance(tiles_n, threads);
+    float* team_b = split_m ? team_buffer(gemm_team_b_size(*isa->blocking, static_cast<int>(nr), N, K)) : nullptr;
 #pragma omp parallel num_threads(threads)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        // Split the dimension that deals out more evenly; on a tie, the longer one (the operand along
-        // the other dimension is packed by every thread).
-        const double bm = balance(tiles_m, nt), bn = balance(tiles_n, nt);
-        const bool split_m = bm > bn || (bm == bn && M >= N);
         int64_t t0 = 0, t1 = 0;
-        if (split_m) {
+        if (split_m) {  // every thread of the team calls in, even with no rows: the barriers are collective
             share(tiles_m, t, nt, t0, t1);
-            if (t1 > t0) packed(g, t0 * mr, t1 * mr < M ? t1 * mr : M, 0, N);
+            const GemmTeam team{t, nt, team_b};
+            packed(g, t0 * mr < M ? t0 * mr : M, t1 * mr < M ? t1 * mr : M, 0, N, nt > 1 ? &team : nullptr);
         } else {
             share(tiles_n, t, nt, t0, t1);
-            if (t1 > t0) packed(g, 0, M, t0 * nr, t1 * nr < N ? t1 * nr : N);
+            if (t1 > t0) packed(g, 0, M, t0 * nr, t1 * nr < N ? t1 * nr : N, nullptr);
         }
     }
 }

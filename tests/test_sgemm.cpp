@@ -241,6 +241,78 @@ TEST_CASE("sgemm packed path: sizes around the register tiles and small cache bl
     size_sweep(k::detail::GemmPath::Packed);
 }
 
+// Partial tiles of the packed path run on smaller register tiles (rows rounded up, one vector when
+// the columns fit in one): every remainder of M modulo the tile height, with N ending in a partial
+// one-vector and a partial two-vector tile, on the main and the narrow tile.
+TEST_CASE("sgemm packed path: every partial tile height and width, every ISA and transposition") {
+    Restore restore;
+    k::detail::gemm_path = k::detail::GemmPath::Packed;
+    uint32_t n = 0;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        const k::detail::GemmIsa* gi = k::detail::gemm_isa(isa);
+        const int64_t w = gi->nr_narrow;  // one vector
+        struct Tile {
+            int64_t mr, nr;
+        };
+        for (Tile tile : {Tile{gi->mr, gi->nr}, Tile{gi->mr_narrow, gi->nr_narrow}})
+            for (Trans ta : kTrans)
+                for (Trans tb : kTrans)
+                    for (int64_t r = 0; r < tile.mr; ++r)
+                        for (int64_t N : {tile.nr + 1, tile.nr + w - 1, 2 * tile.nr - 1, tile.nr}) {
+                            if (N > tile.nr && tile.nr == w) N = w - 1 - (r % 3);  // narrow: N stays within one vector
+                            if (N < 1) N = 1;
+                            ++n;
+                            Case c;
+                            c.ta = ta;
+                            c.tb = tb;
+                            c.M = 2 * tile.mr + r;
+                            c.N = N;
+                            c.K = 5 + (n % 3) * 17;
+                            c.alpha = n % 3 == 0 ? 1.0f : -0.5f;
+                            c.beta = n % 4 == 0 ? 0.0f : 0.5f;
+                            c.pad_c = n % 2 == 0 ? 2 : 0;
+                            c.bias = n % 3 == 1;
+                            c.act = n % 5 == 2 ? Activation::ReLU : Activation::Identity;
+                            check_case(c, n);
+                        }
+    }
+}
+
+// K <= 8 with N within two vectors: the direct path keeps op(B) in registers and runs row by row (4
+// rows a step, then single rows; whole rows of C or through a row buffer).
+TEST_CASE("sgemm direct path: short K (op(B) in registers), every ISA and transposition") {
+    Restore restore;
+    k::detail::gemm_path = k::detail::GemmPath::Direct;
+    uint32_t n = 0;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        const int64_t w = k::detail::gemm_isa(isa)->nr_narrow;  // one vector
+        for (Trans ta : kTrans)
+            for (Trans tb : kTrans)
+                for (int64_t K = 1; K <= 9; ++K)
+                    for (int64_t N : {int64_t{1}, w - 1, w, w + 1, 2 * w - 1, 2 * w, 2 * w + 1})
+                        for (int64_t M : {1, 4, 7, 32}) {
+                            if (N < 1) continue;
+                            ++n;
+                            Case c;
+                            c.ta = ta;
+                            c.tb = tb;
+                            c.M = M;
+                            c.N = N;
+                            c.K = K;
+                            c.alpha = n % 3 == 0 ? 1.0f : 1.5f;
+                            c.beta = n % 4 == 0 ? 0.0f : -0.5f;
+                            c.pad_a = n % 2 == 0 ? 3 : 0;
+                            c.pad_b = n % 3 == 0 ? 2 : 0;
+                            c.pad_c = n % 5 == 0 ? 4 : 0;
+                            c.bias = n % 3 == 1;
+                            c.act = n % 7 == 3 ? Activation::Tanh : (n % 7 == 5 ? Activation::ReLU : Activation::Identity);
+                            check_case(c, n);
+                        }
+    }
+}
+
 TEST_CASE("sgemm direct path: the same sizes") { size_sweep(k::detail::GemmPath::Direct); }
 
 TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both paths") {
@@ -344,6 +416,9 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
         {Trans::No, Trans::Yes, 64, 128, 784},  {Trans::No, Trans::No, 256, 784, 256 / 4},
         {Trans::Yes, Trans::No, 300, 200, 100}, {Trans::Yes, Trans::Yes, 37, 1000, 97},
         {Trans::No, Trans::No, 1001, 19, 300},  {Trans::No, Trans::Yes, 512, 10, 600},
+        // split along M with a shared B panel: several kc blocks, several nc panels, the narrow tile
+        {Trans::No, Trans::Yes, 280, 300, 900}, {Trans::No, Trans::No, 140, 4200, 40},
+        {Trans::No, Trans::No, 600, 12, 1500},
     };
     for (Isa isa : runnable_isas()) {
         for (auto path : {k::detail::GemmPath::Auto, k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {

@@ -32,6 +32,22 @@ struct GemmBlocking {
     int64_t kc, mc, nc;
 };
 
+// The threads of one OpenMP team sharing the packed B panel (C split along M, BLIS style): thread t
+// of nt packs its share of each panel's micro-panels into b, all wait, then each multiplies its own
+// rows by the whole panel, and all wait again before the next panel overwrites it. Every thread of the
+// team must call the packed path with the same n0, n1 (its barriers are collective), even with no rows.
+struct GemmTeam {
+    int t, nt;
+    float* b;  // 64-byte aligned, at least gemm_team_b_size floats
+};
+
+// Floats of the shared B panel buffer for a problem (an upper bound for every ISA's blocking).
+inline int64_t gemm_team_b_size(const GemmBlocking& bl, int nr, int64_t N, int64_t K) {
+    const int64_t kc = bl.kc > 0 && bl.kc < K ? bl.kc : K;
+    const int64_t nc = bl.nc >= nr && bl.nc < N ? bl.nc : N;
+    return kc * (nc + nr) + 64;
+}
+
 // One instruction set's SGEMM.
 struct GemmIsa {
     const char* name;  // e.g. "avx512 14x32" (ISA, then the MR x NR register tile of the packed path)
@@ -39,10 +55,11 @@ struct GemmIsa {
     GemmBlocking* blocking;
     // Packed path over the sub-block C[m0:m1, n0:n1] of the problem. m0 must be a multiple of mr and n0
     // of nr, so every C element sees the same sequence of operations however C is split among threads.
-    void (*packed)(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+    // team: null for a thread on its own, else the team sharing the packed B panel.
+    void (*packed)(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmTeam* team);
     // The same for narrow C (N <= nr_narrow, one vector): an mr_narrow x nr_narrow tile wastes fewer lanes.
     int mr_narrow, nr_narrow;
-    void (*packed_narrow)(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+    void (*packed_narrow)(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmTeam* team);
     // Direct path for small problems and narrow or short op(B) (A read in place, op(B) copied whole to a
     // buffer, no cache blocking) over the rows C[m0:m1, :]. Its tiles are direct_r_narrow rows x one
     // vector when N <= nr_narrow, else direct_r rows x two vectors; m0 must be a multiple of that height.

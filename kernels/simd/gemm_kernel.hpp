@@ -10,6 +10,8 @@
 //      jr: NR columns (macro-kernel)       B micro-panel kc x NR (in L1)
 //       ir: MR rows                        A micro-panel MR x kc (streamed from L2)
 //        micro-kernel: MR x NR tile of C held in registers over kc, then the epilogue
+// With op(B) = B and few rows of C, the whole B micro-panels are read in place instead of packed;
+// partial tiles run on smaller register tiles (packed_tile).
 // Direct path (small problems, narrow C, small op(B)): no cache blocking, no A packing; op(B) copied
 // whole into a row-major buffer, the same micro-kernel reading A in place (row by row, or k-major for
 // op(A) = A^T) over tiles of R rows x 1 or 2 vectors.
@@ -82,32 +84,59 @@ struct TileOut {
 // vector width), then writes C[i ldc + j] = act(alpha acc + beta C + bias[j]) for the full tile.
 // PrefetchC: touch the C tile before the k loop (the packed path, where C is cold).
 // RowA: A is read in place row by row instead, a(i, k) = A[i csa + k] (csa is then the row stride).
+// Writes an MR x NV-vector tile of accumulators: C[i ldc + j] = act(alpha c + beta C + bias[j]).
+// The beta and bias cases are separate loops (the compiler would test them element by element); alpha
+// always multiplies: x * 1 == x exactly.
+template <class Arch, int MR, int NV, Activation Act, bool Beta, bool Bias>
+NNFS_ALWAYS_INLINE void store_loop(xsimd::batch<float, Arch> (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
+    using V = xsimd::batch<float, Arch>;
+    constexpr int W = static_cast<int>(V::size);
+    const V va(t.alpha), vb(t.beta);
+    V bias[NV];
+    if constexpr (Bias) {
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) bias[v] = V::load_unaligned(t.bias + v * W);
+    }
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) {
+            float* p = C + i * ldc + v * W;
+            V x = c[i][v] * va;
+            if constexpr (Beta) x = xsimd::fma(vb, V::load_unaligned(p), x);
+            if constexpr (Bias) x += bias[v];
+            activate<Arch, Act>(x).store_unaligned(p);
+        }
+    }
+}
+
+template <class Arch, int MR, int NV, Activation Act>
+NNFS_ALWAYS_INLINE void store_act(xsimd::batch<float, Arch> (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
+    if (t.beta != 0.0f) {
+        if (t.bias) store_loop<Arch, MR, NV, Act, true, true>(c, C, ldc, t);
+        else store_loop<Arch, MR, NV, Act, true, false>(c, C, ldc, t);
+    } else {
+        if (t.bias) store_loop<Arch, MR, NV, Act, false, true>(c, C, ldc, t);
+        else store_loop<Arch, MR, NV, Act, false, false>(c, C, ldc, t);
+    }
+}
+
+template <class Arch, int MR, int NV>
+NNFS_ALWAYS_INLINE void store_tile(xsimd::batch<float, Arch> (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t,
+                                   Activation act) {
+    switch (act) {
+        case Activation::Identity: store_act<Arch, MR, NV, Activation::Identity>(c, C, ldc, t); break;
+        case Activation::ReLU: store_act<Arch, MR, NV, Activation::ReLU>(c, C, ldc, t); break;
+        case Activation::Sigmoid: store_act<Arch, MR, NV, Activation::Sigmoid>(c, C, ldc, t); break;
+        case Activation::Tanh: store_act<Arch, MR, NV, Activation::Tanh>(c, C, ldc, t); break;
+    }
+}
+
 template <class Arch, int MR, int NV, bool PrefetchC, bool RowA = false>
 struct MicroKernel {
     using V = xsimd::batch<float, Arch>;
     static constexpr int W = static_cast<int>(V::size);
     static constexpr int NR = NV * W;
-
-    template <Activation Act>
-    NNFS_ALWAYS_INLINE static void store(V (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
-        const V va(t.alpha), vb(t.beta);
-        // locals: C stores cannot alias them; x * 1 == x exactly, so alpha 1 skips the multiply
-        const bool has_alpha = t.alpha != 1.0f, has_beta = t.beta != 0.0f, has_bias = t.bias != nullptr;
-        V bias[NV];
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; ++v) bias[v] = has_bias ? V::load_unaligned(t.bias + v * W) : V(0.0f);
-#pragma GCC unroll 32
-        for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 8
-            for (int v = 0; v < NV; ++v) {
-                float* p = C + i * ldc + v * W;
-                V x = has_alpha ? c[i][v] * va : c[i][v];
-                if (has_beta) x = xsimd::fma(vb, V::load_unaligned(p), x);
-                if (has_bias) x += bias[v];
-                activate<Arch, Act>(x).store_unaligned(p);
-            }
-        }
-    }
 
     static void run(int64_t K, const float* A, int64_t csa, const float* Bp, int64_t ldb, float* C, int64_t ldc,
                     const TileOut& t, Activation act) {
@@ -124,7 +153,7 @@ struct MicroKernel {
         for (int64_t k = 0; k < K; ++k) {
             V b[NV];
 #pragma GCC unroll 8
-            for (int v = 0; v < NV; ++v) b[v] = V::load_aligned(Bp + v * W);
+            for (int v = 0; v < NV; ++v) b[v] = V::load_unaligned(Bp + v * W);  // op(B) may be read in place
 #pragma GCC unroll 32
             for (int i = 0; i < MR; ++i) {
                 const V a(RowA ? A[i * csa] : A[i]);
@@ -134,12 +163,7 @@ struct MicroKernel {
             A += RowA ? 1 : csa;
             Bp += ldb;
         }
-        switch (act) {
-            case Activation::Identity: store<Activation::Identity>(c, C, ldc, t); break;
-            case Activation::ReLU: store<Activation::ReLU>(c, C, ldc, t); break;
-            case Activation::Sigmoid: store<Activation::Sigmoid>(c, C, ldc, t); break;
-            case Activation::Tanh: store<Activation::Tanh>(c, C, ldc, t); break;
-        }
+        store_tile<Arch, MR, NV>(c, C, ldc, t, act);
     }
 
     // An m x n tile of C (m <= MR, n <= NR; A and Bp hold MR rows and NR columns, zero-padded or not).
@@ -316,7 +340,22 @@ void pack_a(float* dst, const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, i
 // dst[q NR kc + k NR + j]; columns past nc are zero. Absorbs tb.
 template <class Arch, int NR>
 void pack_b(float* dst, const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc) {
-    for (int64_t q = 0; q < nc; q += NR) {
+    int64_t q0 = 0;
+    if (g.tb == Trans::No) {
+        // The whole micro-panels, rows of op(B) read in order (one sequential stream per row, which the
+        // hardware prefetchers follow; panel by panel would read each row in nc / NR strided passes).
+        using V = xsimd::batch<float, Arch>;
+        constexpr int W = static_cast<int>(V::size);
+        q0 = nc / NR * NR;
+        for (int64_t k = 0; k < kc; ++k) {
+            const float* s = g.B + (p0 + k) * g.ldb + j0;
+            float* d = dst + k * NR;
+            for (int64_t q = 0; q < q0; q += NR)
+#pragma GCC unroll 8
+                for (int j = 0; j < NR; j += W) V::load_unaligned(s + q + j).store_aligned(d + q * kc + j);
+        }
+    }
+    for (int64_t q = q0; q < nc; q += NR) {
         const int n = static_cast<int>(min_of<Arch>(NR, nc - q));
         float* d = dst + q * kc;
         if (g.tb == Trans::No) {  // b(k, j) = B[k ldb + j]: copy rows
@@ -337,10 +376,46 @@ void pack_b(float* dst, const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, i
 }
 
 // ---------------------------------------------------------------------------------------------
+// One m x n tile of the packed path (A micro-panel k-major at stride MR, B micro-panel at stride NR).
+// A partial tile runs on the smallest register tile that covers it: rows rounded up to a multiple of
+// the step S, one vector when n fits in one. With M = 256 and MR = 14 the last tile has 4 rows, and a
+// full 14-row tile would waste 10/266 of the work (a 64-row problem: 6/70). Each C element still
+// sees the same arithmetic (its own accumulator over k in order, then the same epilogue), whatever
+// tile computes it.
+template <class Arch, int MR, int NV, int MRp = (MR > 16 ? 8 : (MR > 8 ? 4 : 2))>
+NNFS_ALWAYS_INLINE void packed_tile(int64_t kc, const float* A, const float* Bp, int64_t ldb, float* C, int64_t ldc,
+                                    int m, int n, const TileOut& t, Activation act) {
+    using UK = MicroKernel<Arch, MR, NV, true>;
+    constexpr int W = UK::W, NR = UK::NR, S = MR > 16 ? 8 : (MR > 8 ? 4 : 2);
+    if constexpr (MRp < MR) {
+        if (m <= MRp) {
+            if constexpr (NV > 1) {
+                if (n <= W) {
+                    MicroKernel<Arch, MRp, 1, true>::tile(kc, A, MR, Bp, ldb, C, ldc, m, n, t, act);
+                    return;
+                }
+            }
+            MicroKernel<Arch, MRp, NV, true>::tile(kc, A, MR, Bp, ldb, C, ldc, m, n, t, act);
+            return;
+        }
+        packed_tile<Arch, MR, NV, MRp + S>(kc, A, Bp, ldb, C, ldc, m, n, t, act);
+    } else {
+        if constexpr (NV > 1) {
+            if (n <= W) {
+                MicroKernel<Arch, MR, 1, true>::tile(kc, A, MR, Bp, ldb, C, ldc, m, n, t, act);
+                return;
+            }
+        }
+        UK::tile(kc, A, MR, Bp, ldb, C, ldc, m, n, t, act);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Packed path over C[m0:m1, n0:n1] (m0 a multiple of MR, n0 of NR). Over the pc loop, the first KC
 // block applies beta, later ones add into C, the last one applies bias and activation.
 template <class Arch, int MR, int NV>
-void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmBlocking& bl) {
+void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmBlocking& bl,
+                 const detail::GemmTeam* team) {
     using UK = MicroKernel<Arch, MR, NV, true>;
     constexpr int NR = UK::NR;
     // K is cut into equal blocks of at most bl.kc (784 = 3 x 262, not 384 + 384 + 16: a short last block
@@ -350,14 +425,29 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
     const int64_t MC = bl.mc >= MR ? bl.mc / MR * MR : MR;
     const int64_t NC = bl.nc >= NR ? bl.nc / NR * NR : NR;
     const int64_t kc_max = min_of<Arch>(KC, g.K);
-    float* Bp = scratch<Arch, 0>(kc_max * min_of<Arch>(NC, (n1 - n0 + NR - 1) / NR * NR) + 64);
+    float* Bp = team ? team->b : scratch<Arch, 0>(kc_max * min_of<Arch>(NC, (n1 - n0 + NR - 1) / NR * NR) + 64);
     float* Ap = scratch<Arch, 1>(kc_max * min_of<Arch>(MC, (m1 - m0 + MR - 1) / MR * MR) + 64);  // + slack
 
+    // op(B) = B (row-major K x N) is read in place when few row tiles share it: packing would cost as
+    // much as it saves (NN 64x784x128: a sixth of the time).
+    constexpr int64_t kBInPlaceMaxM = 96;
+    // (Never in a team: its threads must agree on the barriers.)
+    const bool b_in_place = !team && g.tb == Trans::No && m1 - m0 <= kBInPlaceMaxM;
     for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nc = min_of<Arch>(NC, n1 - jc);
         for (int64_t pc = 0; pc < g.K; pc += KC) {
             const int64_t kc = min_of<Arch>(KC, g.K - pc);
-            pack_b<Arch, NR>(Bp, g, pc, kc, jc, nc);
+            // In place: the whole micro-panels straight from B, only a partial last one packed.
+            const int64_t nc_in_place = b_in_place ? nc / NR * NR : 0;
+            if (team) {  // this thread's share of the micro-panels, then wait for the others'
+                const int64_t panels = (nc + NR - 1) / NR, base = panels / team->nt, extra = panels % team->nt;
+                const int64_t q0 = team->t * base + (team->t < extra ? team->t : extra);
+                const int64_t q1 = q0 + base + (team->t < extra ? 1 : 0);
+                if (q1 > q0) pack_b<Arch, NR>(Bp + q0 * NR * kc, g, pc, kc, jc + q0 * NR, min_of<Arch>(nc, q1 * NR) - q0 * NR);
+#pragma omp barrier
+            } else {
+                pack_b<Arch, NR>(Bp + nc_in_place * kc, g, pc, kc, jc + nc_in_place, nc - nc_in_place);
+            }
             const bool last = pc + kc == g.K;
             const TileOut t{g.alpha, pc == 0 ? g.beta : 1.0f, last ? g.ep.bias : nullptr};
             const Activation act = last ? g.ep.act : Activation::Identity;
@@ -369,12 +459,18 @@ void gemm_packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t 
                     const int n = static_cast<int>(min_of<Arch>(NR, nc - jr));
                     TileOut tj = t;
                     if (t.bias) tj.bias = t.bias + jc + jr;
+                    const bool in_place = jr < nc_in_place;
+                    const float* b = in_place ? g.B + pc * g.ldb + jc + jr : Bp + jr * kc;
+                    const int64_t ldb = in_place ? g.ldb : NR;
                     for (int64_t ir = 0; ir < mc; ir += MR) {
                         const int m = static_cast<int>(min_of<Arch>(MR, mc - ir));
-                        UK::tile(kc, Ap + ir * kc, MR, Bp + jr * kc, NR, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc, m,
-                                 n, tj, act);
+                        packed_tile<Arch, MR, NV>(kc, Ap + ir * kc, b, ldb, g.C + (ic + ir) * g.ldc + jc + jr, g.ldc, m,
+                                                  n, tj, act);
                     }
                 }
+            }
+            if (team) {  // the panel stays until every thread is done with it
+#pragma omp barrier
             }
         }
     }
@@ -475,9 +571,117 @@ void gemm_direct_tiles(const GemmArgs& g, int64_t m0, int64_t m1) {
     }
 }
 
-// Narrow C (N within one vector) takes R1 x 1-vector tiles, wider C R2 x 2-vector tiles.
+// Short K (K <= 8) and N within NV vectors: op(B) is held in K x NV registers and C computed one row
+// at a time, c(i, :) = act(alpha sum_k a(i, k) b(k, :) + beta c(i, :) + bias), each element with the
+// arithmetic of the micro-kernel (fma over k in order from zero, then the same epilogue). The Iris
+// layer (32x16x4) is a few hundred cycles: the tiled kernels' row pointers, the copy of op(B) through a
+// scratch buffer and the partial-tile buffers cost more than its 128 FMAs.
+template <class Arch, int K, int NV, Activation Act>
+void gemm_small_k_rows(const GemmArgs& g, int64_t m0, int64_t m1) {
+    using V = xsimd::batch<float, Arch>;
+    constexpr int W = static_cast<int>(V::size), NR = NV * W, R = 4;  // R rows per step
+    // locals: the C stores cannot alias them
+    const int64_t N = g.N, ldc = g.ldc, rs = g.ta == Trans::No ? g.lda : 1, cs = g.ta == Trans::No ? 1 : g.lda;
+    const float* const A = g.A;  // a(i, k) = A[i rs + k cs]
+    float* const C = g.C;
+    // b(k, :) straight into registers: whole rows of B loaded, the rest gathered (columns past N repeat
+    // column 0 of their vector and reach only discarded lanes). A copy through a buffer would stall
+    // each vector load on the forwarding of the scalar stores.
+    using I = xsimd::batch<int32_t, Arch>;
+    const int64_t stride = g.tb == Trans::No ? 1 : g.ldb;  // between b(k, j) and b(k, j + 1)
+    const int64_t kstep = g.tb == Trans::No ? g.ldb : 1;   // between b(k, j) and b(k + 1, j)
+    alignas(64) int32_t idx[NV][W];
+    const bool narrow_stride = stride <= (int64_t{1} << 31) / (NR + 1);
+    for (int v = 0; v < NV; ++v)
+        for (int l = 0; l < W; ++l) {
+            const int64_t j = v * W + l;
+            idx[v][l] = narrow_stride ? static_cast<int32_t>((j < N ? l : 0) * stride) : 0;
+        }
+    V b[K][NV];
+#pragma GCC unroll 8
+    for (int k = 0; k < K; ++k)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+            const float* s = g.B + k * kstep + v * W * stride;
+            if (v * W >= N) {
+                b[k][v] = V(0.0f);
+            } else if (stride == 1 && N >= (v + 1) * W) {
+                b[k][v] = V::load_unaligned(s);
+            } else if (narrow_stride) {
+                b[k][v] = gather<Arch>(s, I::load_aligned(idx[v]));
+            } else {  // int32 gather offsets would overflow
+                alignas(64) float col[W];
+                for (int l = 0; l < W; ++l) col[l] = v * W + l < N ? s[l * stride] : 0.0f;
+                b[k][v] = V::load_aligned(col);
+            }
+        }
+    alignas(64) float bias[NR];
+    if (g.ep.bias)
+        for (int j = 0; j < NR; ++j) bias[j] = j < N ? g.ep.bias[j] : 0.0f;
+    const TileOut t{g.alpha, g.beta, g.ep.bias ? bias : nullptr};
+    const auto rows = [&](auto r_const, int64_t i, float* c_out, int64_t ldo) {
+        constexpr int RR = decltype(r_const)::value;
+        V c[RR][NV];
+#pragma GCC unroll 4
+        for (int r = 0; r < RR; ++r) {
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) c[r][v] = V(0.0f);
+#pragma GCC unroll 8
+            for (int k = 0; k < K; ++k) {
+                const V ak(A[(i + r) * rs + k * cs]);
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; ++v) c[r][v] = xsimd::fma(ak, b[k][v], c[r][v]);
+            }
+        }
+        store_act<Arch, RR, NV, Act>(c, c_out, ldo, t);
+    };
+    int64_t i = m0;
+    if (N == NR) {
+        for (; i + R <= m1; i += R) rows(std::integral_constant<int, R>{}, i, C + i * ldc, ldc);
+        for (; i < m1; ++i) rows(std::integral_constant<int, 1>{}, i, C + i * ldc, ldc);
+        return;
+    }
+    for (; i < m1; ++i) {  // through a row buffer: columns past N are neither read nor written
+        alignas(64) float buf[NR];
+        float* crow = C + i * ldc;
+        if (g.beta != 0.0f)
+            for (int j = 0; j < NR; ++j) buf[j] = j < N ? crow[j] : 0.0f;
+        rows(std::integral_constant<int, 1>{}, i, buf, NR);
+        for (int64_t j = 0; j < N; ++j) crow[j] = buf[j];
+    }
+}
+
+template <class Arch, int K, int NV>
+void gemm_small_k_act(const GemmArgs& g, int64_t m0, int64_t m1) {
+    switch (g.ep.act) {
+        case Activation::Identity: gemm_small_k_rows<Arch, K, NV, Activation::Identity>(g, m0, m1); break;
+        case Activation::ReLU: gemm_small_k_rows<Arch, K, NV, Activation::ReLU>(g, m0, m1); break;
+        case Activation::Sigmoid: gemm_small_k_rows<Arch, K, NV, Activation::Sigmoid>(g, m0, m1); break;
+        case Activation::Tanh: gemm_small_k_rows<Arch, K, NV, Activation::Tanh>(g, m0, m1); break;
+    }
+}
+
+template <class Arch, int NV>
+bool gemm_small_k(const GemmArgs& g, int64_t m0, int64_t m1) {
+    switch (g.K) {
+        case 1: gemm_small_k_act<Arch, 1, NV>(g, m0, m1); return true;
+        case 2: gemm_small_k_act<Arch, 2, NV>(g, m0, m1); return true;
+        case 3: gemm_small_k_act<Arch, 3, NV>(g, m0, m1); return true;
+        case 4: gemm_small_k_act<Arch, 4, NV>(g, m0, m1); return true;
+        case 5: gemm_small_k_act<Arch, 5, NV>(g, m0, m1); return true;
+        case 6: gemm_small_k_act<Arch, 6, NV>(g, m0, m1); return true;
+        case 7: gemm_small_k_act<Arch, 7, NV>(g, m0, m1); return true;
+        case 8: gemm_small_k_act<Arch, 8, NV>(g, m0, m1); return true;
+        default: return false;
+    }
+}
+
+// Narrow C (N within one vector) takes R1 x 1-vector tiles, wider C R2 x 2-vector tiles; K <= 8 the
+// row-by-row kernel with op(B) in registers.
 template <class Arch, int R1, int R2>
 void gemm_direct(const GemmArgs& g, int64_t m0, int64_t m1) {
+    constexpr int64_t W = static_cast<int64_t>(xsimd::batch<float, Arch>::size);
+    if (g.N <= W ? gemm_small_k<Arch, 1>(g, m0, m1) : g.N <= 2 * W && gemm_small_k<Arch, 2>(g, m0, m1)) return;
     if (g.N <= static_cast<int64_t>(xsimd::batch<float, Arch>::size))
         gemm_direct_tiles<Arch, R1, 1>(g, m0, m1);
     else
