@@ -386,7 +386,8 @@ template <class Arch, int MR, int NV, int MRp = (MR > 16 ? 8 : (MR > 8 ? 4 : 2))
 NNFS_ALWAYS_INLINE void packed_tile(int64_t kc, const float* A, const float* Bp, int64_t ldb, float* C, int64_t ldc,
                                     int m, int n, const TileOut& t, Activation act) {
     using UK = MicroKernel<Arch, MR, NV, true>;
-    constexpr int W = UK::W, NR = UK::NR, S = MR > 16 ? 8 : (MR > 8 ? 4 : 2);
+    [[maybe_unused]] constexpr int W = UK::W;  // used when NV > 1
+    constexpr int S = MR > 16 ? 8 : (MR > 8 ? 4 : 2);
     if constexpr (MRp < MR) {
         if (m <= MRp) {
             if constexpr (NV > 1) {
