@@ -64,6 +64,24 @@ float* team_buffer(int64_t floats) {
     return buf.data;
 }
 
+// run(i0, i1) over [0, extent) cut into units of `step` (the last may be shorter), one contiguous share
+// of units per thread, on at most `threads` threads (one: a plain call).
+template <class Run>
+void split_among_threads(int64_t extent, int64_t step, int threads, Run run) {
+    const int64_t units = ceil_div(extent, step);
+    if (threads > units) threads = static_cast<int>(units);
+    if (threads <= 1) {
+        run(0, extent);
+        return;
+    }
+#pragma omp parallel num_threads(threads)
+    {
+        int64_t t0 = 0, t1 = 0;
+        share(units, omp_get_thread_num(), omp_get_num_threads(), t0, t1);
+        if (t1 > t0) run(t0 * step, t1 * step < extent ? t1 * step : extent);
+    }
+}
+
 }  // namespace
 
 GemmPath gemm_path = GemmPath::Auto;
@@ -93,22 +111,11 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     }
     const GemmArgs g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue};
     const int64_t macs = M * N * K;
+    int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
     if (M <= kSmallMMax && (gemm_path == GemmPath::Auto || gemm_path == GemmPath::SmallM)) {
         // Columns split at multiples of kSmallMCols (any split gives the same bits; this one keeps
         // each thread's share of op(B) whole cache lines).
-        const int64_t chunks = ceil_div(N, kSmallMCols);
-        int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
-        if (threads > chunks) threads = static_cast<int>(chunks);
-        if (threads <= 1) {
-            isa->small_m(g, 0, N);
-            return;
-        }
-#pragma omp parallel num_threads(threads)
-        {
-            int64_t t0 = 0, t1 = 0;
-            share(chunks, omp_get_thread_num(), omp_get_num_threads(), t0, t1);
-            if (t1 > t0) isa->small_m(g, t0 * kSmallMCols, t1 * kSmallMCols < N ? t1 * kSmallMCols : N);
-        }
+        split_among_threads(N, kSmallMCols, threads, [&](int64_t n0, int64_t n1) { isa->small_m(g, n0, n1); });
         return;
     }
     // Narrow C (N within one vector) takes one-vector tiles. Every choice here depends on the shape
@@ -117,20 +124,9 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     const bool direct = gemm_path == GemmPath::Auto
                             ? macs <= kDirectMaxMacs || (narrow ? K <= kDirectMaxNarrowK : K * N <= kDirectMaxB)
                             : gemm_path == GemmPath::Direct;
-    int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
     if (direct) {  // rows split at multiples of the tile height
-        const int64_t r = narrow ? isa->direct_r_narrow : isa->direct_r, tiles = ceil_div(M, r);
-        if (threads > tiles) threads = static_cast<int>(tiles);
-        if (threads <= 1) {
-            isa->direct(g, 0, M);
-            return;
-        }
-#pragma omp parallel num_threads(threads)
-        {
-            int64_t t0 = 0, t1 = 0;
-            share(tiles, omp_get_thread_num(), omp_get_num_threads(), t0, t1);
-            if (t1 > t0) isa->direct(g, t0 * r, t1 * r < M ? t1 * r : M);
-        }
+        const int64_t r = narrow ? isa->direct_r_narrow : isa->direct_r;
+        split_among_threads(M, r, threads, [&](int64_t m0, int64_t m1) { isa->direct(g, m0, m1); });
         return;
     }
     const int64_t mr = narrow ? isa->mr_narrow : isa->mr, nr = narrow ? isa->nr_narrow : isa->nr;
