@@ -29,6 +29,22 @@ std::vector<std::vector<float>> snapshot(nnfs::Sequential& net) {
     return out;
 }
 
+// 3 epochs of zero_grad, forward, loss, backward, step; the losses and the final tensors go into r,
+// after_step() runs after every step.
+template <class AfterStep>
+void train_epochs(nnfs::Sequential& net, nnfs::CrossEntropyLoss& criterion, nnfs::Optimizer& opt,
+                  nnfs::DataLoader& loader, Trained& r, AfterStep after_step) {
+    for (int epoch = 0; epoch < 3; ++epoch)
+        for (loader.start_epoch(); loader.next();) {
+            opt.zero_grad();
+            r.losses.push_back(criterion.forward(net.forward(loader.features()), loader.labels()));
+            net.backward(criterion.backward());
+            opt.step();
+            after_step();
+        }
+    r.tensors = snapshot(net);
+}
+
 // 3 epochs over 200 samples in batches of 64 (the last one 8): 12 steps. Linear(128 -> 256) on a
 // batch of 64 is 2^21 multiply-adds in each of its three products, where sgemm starts splitting the
 // work among threads, so the threaded path is really taken.
@@ -45,14 +61,7 @@ Trained train_adamw() {
     nnfs::AdamW opt(net.parameters(), {.lr = 3e-3f, .weight_decay = 0.01f});
     nnfs::DataLoader loader(data, 64, {.shuffle = true, .seed = 5});
     Trained r;
-    for (int epoch = 0; epoch < 3; ++epoch)
-        for (loader.start_epoch(); loader.next();) {
-            opt.zero_grad();
-            r.losses.push_back(criterion.forward(net.forward(loader.features()), loader.labels()));
-            net.backward(criterion.backward());
-            opt.step();
-        }
-    r.tensors = snapshot(net);
+    train_epochs(net, criterion, opt, loader, r, [] {});
     return r;
 }
 
@@ -109,22 +118,16 @@ Trained train_sgd() {
     Trained r;
     auto before = snapshot(net);
     r.movement.assign(before.size(), 0.0);
-    for (int epoch = 0; epoch < 3; ++epoch)
-        for (loader.start_epoch(); loader.next();) {
-            opt.zero_grad();
-            r.losses.push_back(criterion.forward(net.forward(loader.features()), loader.labels()));
-            net.backward(criterion.backward());
-            opt.step();
-            auto after = snapshot(net);
-            for (size_t t = 0; t < after.size(); ++t) {
-                double largest = 0;
-                for (size_t i = 0; i < after[t].size(); ++i)
-                    largest = std::max(largest, std::abs(double{after[t][i]} - double{before[t][i]}));
-                r.movement[t] += largest;
-            }
-            before = std::move(after);
+    train_epochs(net, criterion, opt, loader, r, [&] {
+        auto after = snapshot(net);
+        for (size_t t = 0; t < after.size(); ++t) {
+            double largest = 0;
+            for (size_t i = 0; i < after[t].size(); ++i)
+                largest = std::max(largest, std::abs(double{after[t][i]} - double{before[t][i]}));
+            r.movement[t] += largest;
         }
-    r.tensors = snapshot(net);
+        before = std::move(after);
+    });
     return r;
 }
 

@@ -148,6 +148,22 @@ std::vector<int64_t> around(int64_t t) {
     return out;
 }
 
+// A case of the size sweeps: alpha, beta and the leading-dimension pads vary with the case number n.
+Case sweep_case(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, uint32_t n) {
+    Case c;
+    c.ta = ta;
+    c.tb = tb;
+    c.M = M;
+    c.N = N;
+    c.K = K;
+    c.alpha = n % 3 == 0 ? 1.0f : -0.75f;
+    c.beta = n % 4 == 0 ? 0.0f : (n % 4 == 1 ? 1.0f : 0.5f);
+    c.pad_a = n % 5 == 0 ? 3 : 0;
+    c.pad_b = n % 3 == 0 ? 5 : 0;
+    c.pad_c = n % 2 == 0 ? 1 : 0;
+    return c;
+}
+
 constexpr Trans kTrans[2] = {Trans::No, Trans::Yes};
 
 }  // namespace
@@ -189,18 +205,7 @@ static void size_sweep(k::detail::GemmPath path) {
                 for (int64_t M : ms)
                     for (int64_t N : ns) {
                         ++n;
-                        Case c;
-                        c.ta = ta;
-                        c.tb = tb;
-                        c.M = M;
-                        c.N = N;
-                        c.K = ks[(n * 7) % ks.size()];
-                        c.alpha = n % 3 == 0 ? 1.0f : -0.75f;
-                        c.beta = n % 4 == 0 ? 0.0f : (n % 4 == 1 ? 1.0f : 0.5f);
-                        c.pad_a = n % 5 == 0 ? 3 : 0;
-                        c.pad_b = n % 3 == 0 ? 5 : 0;
-                        c.pad_c = n % 2 == 0 ? 1 : 0;
-                        check_case(c, n);
+                        check_case(sweep_case(ta, tb, M, N, ks[(n * 7) % ks.size()], n), n);
                     }
         // Narrow C (N within one vector) has its own tile: M around it.
         const int64_t mrn = k::detail::gemm_isa(isa)->mr_narrow, nrn = k::detail::gemm_isa(isa)->nr_narrow;
@@ -465,17 +470,7 @@ TEST_CASE("sgemm small-M path (M <= 4): sizes around the vector width and the re
                 for (Trans tb : kTrans)
                     for (int64_t N : ns) {
                         ++n;
-                        Case c;
-                        c.ta = ta;
-                        c.tb = tb;
-                        c.M = M;
-                        c.N = N;
-                        c.K = ks[(n * 3) % ks.size()];
-                        c.alpha = n % 3 == 0 ? 1.0f : -0.75f;
-                        c.beta = n % 4 == 0 ? 0.0f : (n % 4 == 1 ? 1.0f : 0.5f);
-                        c.pad_a = n % 5 == 0 ? 3 : 0;
-                        c.pad_b = n % 3 == 0 ? 5 : 0;
-                        c.pad_c = n % 2 == 0 ? 1 : 0;
+                        Case c = sweep_case(ta, tb, M, N, ks[(n * 3) % ks.size()], n);
                         c.bias = n % 7 < 3;
                         c.act = acts[n % 4];
                         check_case(c, n);

@@ -99,6 +99,8 @@ namespace detail {
 void check_backward_ready(const Module& m, bool ready);
 void check_grad_shape(const Module& m, const Tensor& grad_output, const Shape& expected);
 void check_2d_input(const Module& m, const Tensor& input, int64_t features);
+// Module::zero_grad and Optimizer::zero_grad: zeroes each grad; set_to_none also clears has_grad.
+void zero_grads(const std::vector<Parameter*>& params, bool set_to_none);
 }  // namespace detail
 
 }  // namespace nnfs

@@ -2,12 +2,14 @@
 
 namespace nnfs {
 
-void Module::zero_grad(bool set_to_none) {
-    for (Parameter* p : parameters()) {
+void detail::zero_grads(const std::vector<Parameter*>& params, bool set_to_none) {
+    for (Parameter* p : params) {
         p->grad.zero();
         if (set_to_none) p->has_grad = false;
     }
 }
+
+void Module::zero_grad(bool set_to_none) { detail::zero_grads(parameters(), set_to_none); }
 
 int64_t Module::parameter_count() const {
     int64_t n = 0;

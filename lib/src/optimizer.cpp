@@ -18,12 +18,7 @@ Optimizer::Optimizer(std::vector<Parameter*> params, const char* name) : name_(n
     }
 }
 
-void Optimizer::zero_grad(bool set_to_none) {
-    for (Parameter* p : params_) {
-        p->grad.zero();
-        if (set_to_none) p->has_grad = false;
-    }
-}
+void Optimizer::zero_grad(bool set_to_none) { detail::zero_grads(params_, set_to_none); }
 
 void Optimizer::check_gradients(std::initializer_list<const std::vector<Tensor>*> state) const {
     for (size_t i = 0; i < params_.size(); ++i) {
