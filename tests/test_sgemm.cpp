@@ -421,8 +421,8 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
         {Trans::No, Trans::Yes, 64, 128, 784},  {Trans::No, Trans::No, 256, 784, 256 / 4},
         {Trans::Yes, Trans::No, 300, 200, 100}, {Trans::Yes, Trans::Yes, 37, 1000, 97},
         {Trans::No, Trans::No, 1001, 19, 300},  {Trans::No, Trans::Yes, 512, 10, 600},
-        // split along M with a shared B panel: several kc blocks, several nc panels, the narrow tile
         {Trans::No, Trans::Yes, 280, 300, 900}, {Trans::No, Trans::No, 140, 4200, 40},
+        // narrow C: split along M with a shared B panel, several kc blocks
         {Trans::No, Trans::No, 600, 12, 1500},
     };
     for (Isa isa : runnable_isas()) {
@@ -447,6 +447,36 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
                 const std::vector<float> two = check_case(c, n);
                 CHECK_MESSAGE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0, c.str());
             }
+        }
+    }
+    // The threads sharing a packed B panel (split along M): N = 72 deals out worse along N on every ISA
+    // (3, 5 and 9 register tiles), and a small blocking gives several kc blocks and nc panels.
+    const Shape team_shapes[] = {
+        {Trans::No, Trans::Yes, 280, 72, 900}, {Trans::No, Trans::No, 146, 72, 300}, {Trans::Yes, Trans::No, 200, 72, 333}};
+    k::detail::gemm_path = k::detail::GemmPath::Packed;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        const k::detail::GemmIsa* gi = k::detail::gemm_isa(isa);
+        restore.save(gi->blocking);
+        gi->blocking->kc = 128;
+        gi->blocking->nc = 2 * gi->nr;
+        uint32_t n = 100;
+        for (const Shape& s : team_shapes) {
+            ++n;
+            Case c;
+            c.ta = s.ta;
+            c.tb = s.tb;
+            c.M = s.M;
+            c.N = s.N;
+            c.K = s.K;
+            c.beta = n % 2 ? 0.0f : 0.5f;
+            c.bias = n % 2 == 0;
+            c.act = n % 2 ? Activation::Identity : Activation::ReLU;
+            nnfs::set_num_threads(1);
+            const std::vector<float> one = check_case(c, n);
+            nnfs::set_num_threads(2);
+            const std::vector<float> two = check_case(c, n);
+            CHECK_MESSAGE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0, c.str());
         }
     }
 }
