@@ -555,9 +555,9 @@ TEST_CASE("dropout masks, uniform and normal fills are bitwise the reference's")
     }
 }
 
-// The vector kernels are single-threaded and reduce in a fixed order: their results cannot depend
-// on the thread count. Checked on the reductions (losses, sums, BatchNorm statistics) at sizes
-// where a threaded kernel would split the work.
+// The reductions are single-threaded and reduce in a fixed order: their results cannot depend on the
+// thread count. Checked on the reductions (losses, sums, BatchNorm statistics) at sizes where a
+// threaded kernel would split the work.
 TEST_CASE("results are bitwise identical for 1 and 2 threads") {
     Restore restore;
     const int64_t rows = 600, cols = 70, n = rows * cols;
@@ -580,6 +580,50 @@ TEST_CASE("results are bitwise identical for 1 and 2 threads") {
             for (const auto* v : {&prob, &cs, &mean, &var, &y}) r.insert(r.end(), v->begin(), v->end());
         }
         check_equal(results[1], results[0], where("threads 2 vs 1", rows, cols));
+    }
+}
+
+// The elementwise kernels and optimizer updates split long arrays among the threads (kernels/dispatch.cpp:
+// one chunk per thread, edges at multiples of 16 floats): every element must come out bitwise as on one
+// thread, for any thread count, lengths that are no multiple of 16 included; dropout's Philox stream
+// must continue across the chunk edges. Lengths from just below to well above the splitting thresholds.
+TEST_CASE("threaded elementwise kernels and optimizer updates: bitwise the one-thread results") {
+    Restore restore;
+    for (const int64_t n : {int64_t{32767}, int64_t{131071}, int64_t{262147}, int64_t{600005}}) {
+        const std::vector<float> x = values(n, 201, -3.0f, 3.0f, true), g = values(n, 202, -1.0f, 1.0f);
+        for (Isa isa : runnable_isas()) {
+            k::set_max_isa(isa);
+            std::vector<float> results[3];
+            for (int threads : {1, 2, 3}) {
+                k::set_num_threads(threads);
+                std::vector<float>& r = results[threads - 1];
+                std::vector<float> y(x.size()), dx(x.size()), mask(x.size()), prod(x.size()), filled(x.size());
+                for (Activation act : {Activation::ReLU, Activation::Sigmoid, Activation::Tanh}) {
+                    k::activation_forward(act, y.data(), x.data(), n);
+                    k::activation_backward(act, dx.data(), g.data(), y.data(), n);
+                    r.insert(r.end(), y.begin(), y.end());
+                    r.insert(r.end(), dx.begin(), dx.end());
+                }
+                k::dropout_forward(y.data(), mask.data(), x.data(), n, 0.3f, 77, 5);
+                k::multiply(prod.data(), g.data(), mask.data(), n);
+                k::fill(filled.data(), 0.25f, n);
+                std::vector<float> p = x, vel(x.size(), 0.0f), p2 = x, m(x.size(), 0.0f), v(x.size(), 0.0f);
+                for (int64_t step = 1; step <= 2; ++step) {
+                    k::sgd_update(p.data(), vel.data(), g.data(), n, 0.1f, 0.9f, 0.01f, true);
+                    k::adam_update(p2.data(), m.data(), v.data(), g.data(), n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, true,
+                                   step);
+                }
+                for (const auto* a : {&y, &mask, &prod, &filled, &p, &vel, &p2, &m, &v})
+                    r.insert(r.end(), a->begin(), a->end());
+            }
+            for (int t : {2, 3}) {
+                std::ostringstream what;
+                what << k::isa_name(isa) << ", n " << n << ", threads " << t << " vs 1";
+                CHECK_MESSAGE(results[t - 1].size() == results[0].size(), what.str());
+                CHECK_MESSAGE(std::memcmp(results[t - 1].data(), results[0].data(), results[0].size() * sizeof(float)) == 0,
+                              what.str());
+            }
+        }
     }
 }
 
