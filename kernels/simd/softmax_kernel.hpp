@@ -4,6 +4,9 @@
 // runs flushed into double, and stored to the output when it is a softmax), then the output pass:
 // softmax_j = exp(x_j - m) / s (a multiply by 1 / s: one exp per element), log_softmax_j =
 // (x_j - m) - log s as the reference. Loss sums are in double.
+// Short rows (up to block_cols<Arch> columns on AVX-512 and AVX2: a 10-class head) instead go W rows
+// at a time across the lanes (simd/row_block.hpp), with the same arithmetic per row: a row of 10
+// would otherwise fill 10 of 16 lanes and pay two cross-lane reductions.
 #pragma once
 
 #include <cmath>
@@ -80,7 +83,7 @@ inline void row_output(float* y, const float* x, int64_t cols, RowStats st) {
     for_vectors<Arch>(cols, [&](int64_t j, auto part) { store<Arch>(y + j, (load<Arch>(x + j, part) - vm) - vl, part); });
 }
 
-// Rows of at most kBlockCols columns, W at a time across lanes (simd/row_block.hpp): f(i0, nrows, x, stats)
+// Rows of at most block_cols<Arch> columns, W at a time across lanes (simd/row_block.hpp): f(i0, nrows, x, stats)
 // with the block's column vectors x[0..cols) (their exps when `exps`) and per-lane statistics.
 template <class Arch, class F>
 inline void for_blocks(const float* x, int64_t rows, int64_t cols, bool exps, F&& f) {
@@ -97,7 +100,7 @@ inline void for_blocks(const float* x, int64_t rows, int64_t cols, bool exps, F&
 template <class Arch>
 void softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
     if (cols <= 0) return;
-    if constexpr (has_row_blocks<Arch>) if (cols <= kBlockCols) {  // the other ISAs: rows only
+    if constexpr (has_row_blocks<Arch>) if (cols <= block_cols<Arch>) {  // the other ISAs: rows only
         for_blocks<Arch>(src, rows, cols, true, [&](int64_t i0, int64_t nr, vfloat<Arch>* e, const BlockStats<Arch>& st) {
             const vfloat<Arch> k = st.inv_sum();
             for (int64_t j = 0; j < cols; ++j) e[j] *= k;
@@ -111,7 +114,7 @@ void softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
 template <class Arch>
 void log_softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
     if (cols <= 0) return;
-    if constexpr (has_row_blocks<Arch>) if (cols <= kBlockCols) {  // the other ISAs: rows only
+    if constexpr (has_row_blocks<Arch>) if (cols <= block_cols<Arch>) {  // the other ISAs: rows only
         for_blocks<Arch>(src, rows, cols, false, [&](int64_t i0, int64_t nr, vfloat<Arch>* x, const BlockStats<Arch>& st) {
             const vfloat<Arch> ls = st.log_sum();
             for (int64_t j = 0; j < cols; ++j) x[j] = (x[j] - st.max) - ls;
@@ -143,7 +146,7 @@ template <class Arch>
 float cross_entropy_forward(float* prob, const float* logits, const int32_t* target, int64_t rows, int64_t cols) {
     if (cols <= 0 || rows <= 0) return 0.0f;
     double total = 0.0;
-    if constexpr (has_row_blocks<Arch>) if (cols <= kBlockCols) {  // the other ISAs: rows only
+    if constexpr (has_row_blocks<Arch>) if (cols <= block_cols<Arch>) {  // the other ISAs: rows only
         // The block's max and log_sum lane by lane; the loss terms added row by row, as the row path.
         alignas(64) float m[vfloat<Arch>::size], ls[vfloat<Arch>::size];
         for_blocks<Arch>(logits, rows, cols, true, [&](int64_t i0, int64_t nr, vfloat<Arch>* e, const BlockStats<Arch>& st) {
@@ -186,7 +189,7 @@ float cross_entropy_prob_forward(float* prob, const float* logits, const float* 
     using V = vfloat<Arch>;
     if (cols <= 0 || rows <= 0) return 0.0f;
     double total = 0.0;
-    if constexpr (has_row_blocks<Arch>) if (cols <= kBlockCols) {  // the other ISAs: rows only
+    if constexpr (has_row_blocks<Arch>) if (cols <= block_cols<Arch>) {  // the other ISAs: rows only
         // Per lane: loss = sum_j t_j lp_j (float runs of 8 terms added into double); the rows' losses
         // then added row by row, as the row path.
         using D = vdouble<Arch>;
