@@ -152,13 +152,13 @@ float cross_entropy_forward(float* prob, const float* logits, const int32_t* tar
         for_blocks<Arch>(logits, rows, cols, true, [&](int64_t i0, int64_t nr, vfloat<Arch>* e, const BlockStats<Arch>& st) {
             st.max.store_aligned(m);
             st.log_sum().store_aligned(ls);
-            const vfloat<Arch> k = st.inv_sum();
-            for (int64_t j = 0; j < cols; ++j) e[j] *= k;
-            store_block<Arch>(prob + i0 * cols, e, nr, cols);
-            for (int64_t r = 0; r < nr; ++r) {
+            for (int64_t r = 0; r < nr; ++r) {  // x_t read before this block of prob is stored
                 const int64_t i = i0 + r;
                 total -= double{logits[i * cols + target[i]] - m[r]} - double{ls[r]};
             }
+            const vfloat<Arch> k = st.inv_sum();
+            for (int64_t j = 0; j < cols; ++j) e[j] *= k;
+            store_block<Arch>(prob + i0 * cols, e, nr, cols);
         });
         return static_cast<float>(total / static_cast<double>(rows));
     }
