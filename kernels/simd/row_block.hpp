@@ -27,7 +27,7 @@ constexpr int64_t block_cols = std::is_same_v<Arch, xsimd::avx512f> ? 32 : 20;
 
 // v[0..W) transposed in place: lane c of v[r] becomes lane r of v[c].
 template <class Arch>
-inline void transpose_tile(vfloat<Arch>* v) {
+inline void transpose_tile([[maybe_unused]] vfloat<Arch>* v) {  // unused where the ISA has no tiles
 #if defined(__AVX512F__)
     if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
         __m512 t[16], u[16];
