@@ -227,6 +227,76 @@ TEST_CASE("softmax, log-softmax and softmax backward") {
     }
 }
 
+// Short rows go W rows at a time across the lanes (AVX-512: 16 rows of up to 32 columns, AVX2: 8 of
+// up to 20): every row count 1 .. 3 * 16 + 1 (whole blocks and every partial last block) and 1 .. 34
+// columns (one to three tiles, and the row path past the limits), with +-1e4 / +-100 / constant rows, -inf logits, and rows holding NaN, +inf or only
+// -inf (NaN rows, as the reference). Tolerances as above; a row's result is also bitwise that of the
+// same row alone (it does not depend on the block or lane it lands in).
+TEST_CASE("short rows: softmax, log-softmax and cross-entropy for every row count and width") {
+    Restore restore;
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (int64_t cols = 1; cols <= 34; ++cols) {
+            for (int64_t rows = 1; rows <= 49; ++rows) {
+                const auto n = static_cast<size_t>(rows * cols);
+                std::vector<float> x = logits(rows, cols, static_cast<uint32_t>(1000 + 64 * cols + rows));
+                std::vector<float> xs = x;  // special values: softmax only (they make the mean loss NaN)
+                for (int64_t i = 0; i < rows; ++i) {
+                    float* r = xs.data() + i * cols;
+                    if (i % 5 == 0 && cols > 1) r[(i / 5) % cols] = -inf;
+                    if (i % 7 == 4) r[i % cols] = nan;
+                    if (i % 11 == 6) r[(i + 1) % cols] = inf;
+                    if (i % 13 == 9) std::fill(r, r + cols, -inf);
+                }
+                std::vector<float> y(n, NAN), want(n, NAN), lp(n, NAN), lp_want(n, NAN), one(static_cast<size_t>(cols));
+                k::softmax_forward(y.data(), xs.data(), rows, cols);
+                k::ref::softmax_forward(want.data(), xs.data(), rows, cols);
+                k::ref::log_softmax_forward(lp_want.data(), xs.data(), rows, cols);
+                check_each(y, want, [&](size_t i) { return want[i] * (1.5e-6 + 2 * kEps * std::abs(lp_want[i])) + kTiny; },
+                           where("short softmax", rows, cols));
+                k::log_softmax_forward(lp.data(), xs.data(), rows, cols);
+                check_each(lp, lp_want, [&](size_t i) { return 1.5e-6 + 2 * kEps * std::abs(lp_want[i]); },
+                           where("short log_softmax", rows, cols));
+                for (int64_t i = 0; i < rows; i += 3) {
+                    const std::vector<float> row(xs.begin() + i * cols, xs.begin() + (i + 1) * cols);
+                    k::softmax_forward(one.data(), row.data(), 1, cols);
+                    check_equal(one, std::vector<float>(y.begin() + i * cols, y.begin() + (i + 1) * cols),
+                                where("short softmax, row alone", i, cols));
+                    k::log_softmax_forward(one.data(), row.data(), 1, cols);
+                    check_equal(one, std::vector<float>(lp.begin() + i * cols, lp.begin() + (i + 1) * cols),
+                                where("short log_softmax, row alone", i, cols));
+                }
+
+                // Cross-entropy: -inf logits off the target only (a finite mean loss).
+                std::vector<int32_t> t(static_cast<size_t>(rows));
+                for (int64_t i = 0; i < rows; ++i) {
+                    t[static_cast<size_t>(i)] = static_cast<int32_t>((i * 7 + 3) % cols);
+                    if (i % 3 == 0 && cols > 1) x[static_cast<size_t>(i * cols + (t[static_cast<size_t>(i)] + 1) % cols)] = -inf;
+                }
+                const std::vector<float> p = distributions(rows, cols, static_cast<uint32_t>(2000 + rows));
+                std::vector<float> prob(n, NAN), prob_want(n, NAN);
+                k::ref::log_softmax_forward(lp_want.data(), x.data(), rows, cols);
+                auto prob_tol = [&](size_t i) { return prob_want[i] * (1.5e-6 + 2 * kEps * std::abs(lp_want[i])) + kTiny; };
+                const float loss = k::cross_entropy_forward(prob.data(), x.data(), t.data(), rows, cols);
+                const float loss_want = k::ref::cross_entropy_forward(prob_want.data(), x.data(), t.data(), rows, cols);
+                CHECK_MESSAGE(std::abs(loss - loss_want) <= 2e-6 + 2e-6 * std::abs(loss_want),
+                              where("short ce", rows, cols) << ": " << loss << " vs " << loss_want);
+                check_each(prob, prob_want, prob_tol, where("short ce prob", rows, cols));
+                // Probability targets: a -inf logit under a zero target weight is 0 * -inf = NaN (as torch),
+                // so the probability loss takes the logits without them.
+                const std::vector<float> xf = logits(rows, cols, static_cast<uint32_t>(3000 + rows));
+                k::ref::log_softmax_forward(lp_want.data(), xf.data(), rows, cols);
+                const float loss_p = k::cross_entropy_prob_forward(prob.data(), xf.data(), p.data(), rows, cols);
+                const float loss_p_want = k::ref::cross_entropy_prob_forward(prob_want.data(), xf.data(), p.data(), rows, cols);
+                CHECK_MESSAGE(std::abs(loss_p - loss_p_want) <= 2e-6 + 2e-6 * std::abs(loss_p_want),
+                              where("short ce_prob", rows, cols) << ": " << loss_p << " vs " << loss_p_want);
+                check_each(prob, prob_want, prob_tol, where("short ce_prob prob", rows, cols));
+            }
+        }
+    }
+}
+
 // Cross-entropy: prob as softmax above. The loss of a row is log_sum - (x_t - m) (indices) or
 // -sum_j p_j lp_j (probabilities), non-negative terms: each within 1e-6 + 2 eps |lp| absolute of
 // the reference's, hence the mean within ~1e-6 absolute plus 1e-6 relative.

@@ -4,11 +4,15 @@
 // runs flushed into double, and stored to the output when it is a softmax), then the output pass:
 // softmax_j = exp(x_j - m) / s (a multiply by 1 / s: one exp per element), log_softmax_j =
 // (x_j - m) - log s as the reference. Loss sums are in double.
+// Short rows (up to block_cols<Arch> columns on AVX-512 and AVX2: a 10-class head) instead go W rows
+// at a time across the lanes (simd/row_block.hpp), with the same arithmetic per row: a row of 10
+// would otherwise fill 10 of 16 lanes and pay two cross-lane reductions.
 #pragma once
 
 #include <cmath>
 #include <limits>
 
+#include "simd/row_block.hpp"
 #include "simd/vector_common.hpp"
 
 namespace nnfs::kernels::simd {
@@ -79,15 +83,45 @@ inline void row_output(float* y, const float* x, int64_t cols, RowStats st) {
     for_vectors<Arch>(cols, [&](int64_t j, auto part) { store<Arch>(y + j, (load<Arch>(x + j, part) - vm) - vl, part); });
 }
 
+// Rows of at most block_cols<Arch> columns, W at a time across lanes (simd/row_block.hpp): f(i0, nrows, x, stats)
+// with the block's column vectors x[0..cols) (their exps when `exps`) and per-lane statistics.
+template <class Arch, class F>
+inline void for_blocks(const float* x, int64_t rows, int64_t cols, bool exps, F&& f) {
+    constexpr int64_t W = vfloat<Arch>::size;
+    vfloat<Arch> c[kBlockCols];
+    for (int64_t i0 = 0; i0 < rows; i0 += W) {
+        const int64_t nr = rows - i0 < W ? rows - i0 : W;
+        load_block<Arch>(c, x + i0 * cols, nr, cols);
+        const BlockStats<Arch> st = block_stats<Arch>(exps ? c : nullptr, c, cols);
+        f(i0, nr, c, st);
+    }
+}
+
 template <class Arch>
 void softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
     if (cols <= 0) return;
+    if constexpr (has_row_blocks<Arch>) if (cols <= block_cols<Arch>) {  // the other ISAs: rows only
+        for_blocks<Arch>(src, rows, cols, true, [&](int64_t i0, int64_t nr, vfloat<Arch>* e, const BlockStats<Arch>& st) {
+            const vfloat<Arch> k = st.inv_sum();
+            for (int64_t j = 0; j < cols; ++j) e[j] *= k;
+            store_block<Arch>(dst + i0 * cols, e, nr, cols);
+        });
+        return;
+    }
     for_rows<Arch>(dst, src, rows, cols, [&](int64_t i, RowStats st) { row_scale<Arch>(dst + i * cols, cols, st.inv_sum); });
 }
 
 template <class Arch>
 void log_softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
     if (cols <= 0) return;
+    if constexpr (has_row_blocks<Arch>) if (cols <= block_cols<Arch>) {  // the other ISAs: rows only
+        for_blocks<Arch>(src, rows, cols, false, [&](int64_t i0, int64_t nr, vfloat<Arch>* x, const BlockStats<Arch>& st) {
+            const vfloat<Arch> ls = st.log_sum();
+            for (int64_t j = 0; j < cols; ++j) x[j] = (x[j] - st.max) - ls;
+            store_block<Arch>(dst + i0 * cols, x, nr, cols);
+        });
+        return;
+    }
     for_rows<Arch>(nullptr, src, rows, cols, [&](int64_t i, RowStats st) { row_output<Arch>(dst + i * cols, src + i * cols, cols, st); });
 }
 
@@ -112,6 +146,22 @@ template <class Arch>
 float cross_entropy_forward(float* prob, const float* logits, const int32_t* target, int64_t rows, int64_t cols) {
     if (cols <= 0 || rows <= 0) return 0.0f;
     double total = 0.0;
+    if constexpr (has_row_blocks<Arch>) if (cols <= block_cols<Arch>) {  // the other ISAs: rows only
+        // The block's max and log_sum lane by lane; the loss terms added row by row, as the row path.
+        alignas(64) float m[vfloat<Arch>::size], ls[vfloat<Arch>::size];
+        for_blocks<Arch>(logits, rows, cols, true, [&](int64_t i0, int64_t nr, vfloat<Arch>* e, const BlockStats<Arch>& st) {
+            st.max.store_aligned(m);
+            st.log_sum().store_aligned(ls);
+            for (int64_t r = 0; r < nr; ++r) {  // x_t read before this block of prob is stored
+                const int64_t i = i0 + r;
+                total -= double{logits[i * cols + target[i]] - m[r]} - double{ls[r]};
+            }
+            const vfloat<Arch> k = st.inv_sum();
+            for (int64_t j = 0; j < cols; ++j) e[j] *= k;
+            store_block<Arch>(prob + i0 * cols, e, nr, cols);
+        });
+        return static_cast<float>(total / static_cast<double>(rows));
+    }
     for_rows<Arch>(prob, logits, rows, cols, [&](int64_t i, RowStats st) {
         row_scale<Arch>(prob + i * cols, cols, st.inv_sum);
         total -= double{logits[i * cols + target[i]] - st.max} - double{st.log_sum};
@@ -139,6 +189,39 @@ float cross_entropy_prob_forward(float* prob, const float* logits, const float* 
     using V = vfloat<Arch>;
     if (cols <= 0 || rows <= 0) return 0.0f;
     double total = 0.0;
+    if constexpr (has_row_blocks<Arch>) if (cols <= block_cols<Arch>) {  // the other ISAs: rows only
+        // Per lane: loss = sum_j t_j lp_j (float runs of 8 terms added into double); the rows' losses
+        // then added row by row, as the row path.
+        using D = vdouble<Arch>;
+        constexpr int64_t W = V::size;
+        alignas(64) double loss[W];
+        V x[kBlockCols], e[kBlockCols], t[kBlockCols];
+        for (V& v : e) v = V(0.0f);  // store_block transposes whole tiles: lanes past cols must be defined
+        for (int64_t i0 = 0; i0 < rows; i0 += W) {
+            const int64_t nr = rows - i0 < W ? rows - i0 : W;
+            load_block<Arch>(x, logits + i0 * cols, nr, cols);
+            load_block<Arch>(t, target + i0 * cols, nr, cols);
+            const BlockStats<Arch> st = block_stats<Arch>(e, x, cols);
+            const V ls = st.log_sum(), k = st.inv_sum();
+            D lo(0.0), hi(0.0);
+            for (int64_t j0 = 0; j0 < cols; j0 += 8) {  // float runs of 8 terms into double, as sum_terms
+                V run(0.0f);
+                for (int64_t j = j0; j < cols && j < j0 + 8; ++j) {
+                    run += t[j] * ((x[j] - st.max) - ls);
+                    e[j] *= k;
+                }
+                D a, b;
+                widen<Arch>(run, a, b);
+                lo += a;
+                hi += b;
+            }
+            store_block<Arch>(prob + i0 * cols, e, nr, cols);
+            lo.store_aligned(loss);
+            hi.store_aligned(loss + D::size);
+            for (int64_t r = 0; r < nr; ++r) total -= loss[r];
+        }
+        return static_cast<float>(total / static_cast<double>(rows));
+    }
     for_rows<Arch>(prob, logits, rows, cols, [&](int64_t i, RowStats st) {
         const float *x = logits + i * cols, *t = target + i * cols;
         float* y = prob + i * cols;

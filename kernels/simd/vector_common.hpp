@@ -138,6 +138,16 @@ inline void widen(vfloat<Arch> v, vdouble<Arch>& lo, vdouble<Arch>& hi) {
 // Lanes of v narrowed to float: lo's lanes first, then hi's.
 template <class Arch>
 inline vfloat<Arch> narrow(vdouble<Arch> lo, vdouble<Arch> hi) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+        return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+    }
+#endif
     alignas(64) double buf[2 * vdouble<Arch>::size];
     lo.store_aligned(buf);
     hi.store_aligned(buf + vdouble<Arch>::size);
