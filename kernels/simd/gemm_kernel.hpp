@@ -28,6 +28,7 @@
 #include <type_traits>
 
 #include "simd/gemm_isa.hpp"
+#include "simd/transpose.hpp"
 #include "simd/activation.hpp"
 
 #define NNFS_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -211,77 +212,10 @@ struct MicroKernel {
 // Transposes a block of W x W floats (W = the vector width of Arch): d[c ldd + r] = s[r ld + c] for
 // c < W and r < rows (rows <= W; rows past `rows` read as zero). Each d row is stored as one full
 // vector, in increasing c: with ldd < W a store spills W - ldd values into the next d row, which the
-// caller overwrites afterwards. xsimd 8.1's zip_lo/zip_hi work within 128-bit lanes, so the shuffles
-// are the ISA's own intrinsics (this header is compiled only with the matching -m flags).
+// caller overwrites afterwards.
 template <class Arch>
 NNFS_ALWAYS_INLINE void transpose_block(const float* s, int64_t ld, float* d, int64_t ldd, int rows) {
-#if defined(__AVX512F__)
-    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
-        __m512 r[16], t[16];
-#pragma GCC unroll 16
-        for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(s + i * ld) : _mm512_setzero_ps();
-#pragma GCC unroll 8
-        for (int i = 0; i < 8; ++i) {
-            t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-            t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-        }
-#pragma GCC unroll 4
-        for (int i = 0; i < 4; ++i) {
-            const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
-            const __m512d c = _mm512_castps_pd(t[4 * i + 2]), e = _mm512_castps_pd(t[4 * i + 3]);
-            r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-            r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-            r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, e));
-            r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, e));
-        }
-        // r[4g + j], 128-bit lane L: rows 4g..4g+3 of column 4L + j.
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; ++j) {
-            t[j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
-            t[4 + j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xDD);
-            t[8 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
-            t[12 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xDD);
-        }
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; ++j) {
-            r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
-            r[4 + j] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0x88);
-            r[8 + j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xDD);
-            r[12 + j] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0xDD);
-        }
-#pragma GCC unroll 16
-        for (int c = 0; c < 16; ++c) _mm512_storeu_ps(d + c * ldd, r[c]);
-        return;
-    }
-#endif
-#if defined(__AVX2__)
-    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-        __m256 r[8], t[8];
-#pragma GCC unroll 8
-        for (int i = 0; i < 8; ++i) r[i] = i < rows ? _mm256_loadu_ps(s + i * ld) : _mm256_setzero_ps();
-#pragma GCC unroll 4
-        for (int i = 0; i < 4; ++i) {
-            t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-            t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-        }
-#pragma GCC unroll 2
-        for (int i = 0; i < 2; ++i) {
-            r[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-            r[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-            r[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-            r[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-        }
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; ++j) {
-            _mm256_storeu_ps(d + j * ldd, _mm256_permute2f128_ps(r[j], r[4 + j], 0x20));
-        }
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; ++j) {
-            _mm256_storeu_ps(d + (4 + j) * ldd, _mm256_permute2f128_ps(r[j], r[4 + j], 0x31));
-        }
-        return;
-    }
-#endif
+    using V = xsimd::batch<float, Arch>;
     if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
         __m128 r0 = rows > 0 ? _mm_loadu_ps(s) : _mm_setzero_ps();
         __m128 r1 = rows > 1 ? _mm_loadu_ps(s + ld) : _mm_setzero_ps();
@@ -292,6 +226,14 @@ NNFS_ALWAYS_INLINE void transpose_block(const float* s, int64_t ld, float* d, in
         _mm_storeu_ps(d + ldd, r1);
         _mm_storeu_ps(d + 2 * ldd, r2);
         _mm_storeu_ps(d + 3 * ldd, r3);
+    } else {
+        constexpr int W = static_cast<int>(V::size);
+        V v[W];
+#pragma GCC unroll 16
+        for (int i = 0; i < W; ++i) v[i] = i < rows ? V::load_unaligned(s + i * ld) : V(0.0f);
+        transpose_tile<Arch>(v);
+#pragma GCC unroll 16
+        for (int c = 0; c < W; ++c) v[c].store_unaligned(d + c * ldd);
     }
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "simd/transpose.hpp"
 #include "simd/vector_common.hpp"
 
 namespace nnfs::kernels::simd {
@@ -24,58 +25,6 @@ constexpr bool has_row_blocks = std::is_same_v<Arch, xsimd::avx512f> || std::is_
 constexpr int64_t kBlockCols = 32;
 template <class Arch>
 constexpr int64_t block_cols = std::is_same_v<Arch, xsimd::avx512f> ? 32 : 20;
-
-// v[0..W) transposed in place: lane c of v[r] becomes lane r of v[c].
-template <class Arch>
-inline void transpose_tile([[maybe_unused]] vfloat<Arch>* v) {  // unused where the ISA has no tiles
-#if defined(__AVX512F__)
-    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
-        __m512 t[16], u[16];
-        for (int i = 0; i < 8; ++i) {
-            t[2 * i] = _mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]);
-            t[2 * i + 1] = _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]);
-        }
-        // u[4g + k], 128-bit lane j: column 4j + k of rows 4g .. 4g + 3.
-        for (int g = 0; g < 4; ++g) {
-            u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
-            u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
-            u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
-            u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
-        }
-        for (int k = 0; k < 4; ++k) {
-            const __m512 w0 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88), w1 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xDD);
-            const __m512 w2 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88),
-                         w3 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xDD);
-            v[k] = _mm512_shuffle_f32x4(w0, w2, 0x88);
-            v[8 + k] = _mm512_shuffle_f32x4(w0, w2, 0xDD);
-            v[4 + k] = _mm512_shuffle_f32x4(w1, w3, 0x88);
-            v[12 + k] = _mm512_shuffle_f32x4(w1, w3, 0xDD);
-        }
-    } else
-#endif
-#if defined(__AVX2__)
-    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-        __m256 t[8], u[8];
-        for (int i = 0; i < 4; ++i) {
-            t[2 * i] = _mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]);
-            t[2 * i + 1] = _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]);
-        }
-        for (int g = 0; g < 2; ++g) {
-            u[4 * g + 0] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
-            u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
-            u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
-            u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
-        }
-        for (int k = 0; k < 4; ++k) {
-            v[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
-            v[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
-        }
-    } else
-#endif
-    {
-        static_assert(sizeof(Arch) == 0, "transpose_tile: AVX-512 and AVX2 only");
-    }
-}
 
 // c[j] for j < cols (cols <= kBlockCols; c holds whole tiles): column j of rows 0 .. nrows - 1 (nrows <= W) of x.
 template <class Arch>
