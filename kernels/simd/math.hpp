@@ -170,7 +170,7 @@ inline vfloat<Arch> sigmoid(vfloat<Arch> x) {
 }
 
 // log(x): fdlibm's logf, as xsimd 8.1's (< 1 ulp measured): x = 2^k (1 + f) with 1 + f in
-// [sqrt(2)/2, sqrt(2)), s = f / (2 + f), log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)), k ln2 in two parts.
+// [sqrt(2)/2, sqrt(2)), s = f / (2 + f), log(1 + f) = 2s + s R(s^2), k ln2 in two parts.
 // For vectors of normal finite positive floats (every vector of almost every call) without xsimd's
 // selects for 0, inf, NaN, negatives and subnormals, and with divide() (AVX-512: no vdivps, whose
 // throughput bounded the BCE kernel); any other lane sends the vector to xsimd::log.
@@ -188,9 +188,10 @@ inline vfloat<Arch> log(vfloat<Arch> x) {
     // R = z (c2 + w c3) + w (c0 + w c1): xsimd's two Horner halves, as FMAs.
     const V R = fmadd<Arch>(z, fmadd<Arch>(w, V(std::bit_cast<float>(0x3e91e9eeu)), V(std::bit_cast<float>(0x3f2aaaaau))),
                             w * fmadd<Arch>(w, V(std::bit_cast<float>(0x3e789e26u)), V(std::bit_cast<float>(0x3eccce13u))));
-    const V hfsq = V(0.5f) * f * f;
-    const V lo = fmadd<Arch>(s, hfsq + R, k * V(std::bit_cast<float>(0xb95e8083u)));  // k ln2_lo
-    return fmadd<Arch>(k, V(std::bit_cast<float>(0x3f318000u)), (lo - hfsq) + f);      // k ln2_hi
+    // log(1 + f) = 2s + s R = f - s (f - R) (fdlibm's short form, for them only below f ~ 0.3 without
+    // FMA; here s (f - R) - k ln2_lo is one FMA and the result k ln2_hi + (f - that) another).
+    const V lo = fmadd<Arch>(s, f - R, k * V(-std::bit_cast<float>(0xb95e8083u)));  // s (f - R) - k ln2_lo
+    return fmadd<Arch>(k, V(std::bit_cast<float>(0x3f318000u)), f - lo);             // k ln2_hi + ...
 }
 
 // log(1 - x) for x <= 1, accurate also for tiny x (Goldberg: log(u) x / (u - 1) with u = 1 - x
