@@ -169,42 +169,72 @@ inline vfloat<Arch> sigmoid(vfloat<Arch> x) {
     return divide<Arch>(xsimd::select(x >= V(0.0f), V(1.0f), e), V(1.0f) + e);
 }
 
-// log(x): fdlibm's logf, as xsimd 8.1's (< 1 ulp measured): x = 2^k (1 + f) with 1 + f in
-// [sqrt(2)/2, sqrt(2)), s = f / (2 + f), log(1 + f) = 2s + s R(s^2), k ln2 in two parts.
-// For vectors of normal finite positive floats (every vector of almost every call) without xsimd's
-// selects for 0, inf, NaN, negatives and subnormals, and with divide() (AVX-512: no vdivps, whose
-// throughput bounded the BCE kernel); any other lane sends the vector to xsimd::log.
+// -(a b) + c, one rounding where the ISA has FMA (as fmadd).
+template <class Arch>
+inline vfloat<Arch> fnmadd(vfloat<Arch> a, vfloat<Arch> b, vfloat<Arch> c) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        return _mm512_fnmadd_ps(a, b, c);
+    } else
+#endif
+    {
+        return xsimd::fnma(a, b, c);
+    }
+}
+
+// Logarithms: fdlibm's logf, as xsimd 8.1's (< 1 ulp measured): x = 2^k (1 + f) with 1 + f in
+// [sqrt(2)/2, sqrt(2)), s = f / (2 + f), log(1 + f) = 2s + s R(s^2) = f - s (f - R) (fdlibm's short
+// form, which it uses only below f ~ 0.3 without FMA; here s (f - R) - k ln2_lo is one FMA and the
+// result k ln2_hi + (f - that) another), k ln2 in two parts. The reduction: ix = bits(x) + kLogBias has
+// k + 127 in bits 23..30 and 1 + f = bits((ix & mantissa) + 0x3f3504f3).
+constexpr int32_t kLogBias = 0x3f800000 - 0x3f3504f3;
+
+// k ln2 + log(1 + f).
+template <class Arch>
+inline vfloat<Arch> log_reduced(vfloat<Arch> k, vfloat<Arch> f) {
+    using V = vfloat<Arch>;
+    const V s = divide<Arch>(f, V(2.0f) + f);
+    const V z = s * s, w = z * z;
+    // R = z (c2 + w c3) + w (c0 + w c1): xsimd's two Horner halves, as FMAs.
+    const V R = fmadd<Arch>(z, fmadd<Arch>(w, V(std::bit_cast<float>(0x3e91e9eeu)), V(std::bit_cast<float>(0x3f2aaaaau))),
+                            w * fmadd<Arch>(w, V(std::bit_cast<float>(0x3e789e26u)), V(std::bit_cast<float>(0x3eccce13u))));
+    const V lo = fmadd<Arch>(s, f - R, k * V(-std::bit_cast<float>(0xb95e8083u)));  // s (f - R) - k ln2_lo
+    return fmadd<Arch>(k, V(std::bit_cast<float>(0x3f318000u)), f - lo);             // k ln2_hi + ...
+}
+
+// log(x). For vectors of normal finite positive floats (every vector of almost every call) without
+// xsimd's selects for 0, inf, NaN, negatives and subnormals, and with divide() (AVX-512: no vdivps,
+// whose throughput bounded the BCE kernel); any other lane sends the vector to xsimd::log.
 template <class Arch>
 inline vfloat<Arch> log(vfloat<Arch> x) {
     using V = vfloat<Arch>;
     using I = xsimd::batch<int32_t, Arch>;
     if (!xsimd::all((x >= V(FLT_MIN)) & (x <= V(FLT_MAX)))) [[unlikely]]  // a NaN fails both
         return xsimd::log(x);
-    const I ix = xsimd::bitwise_cast<I>(x) + I(0x3f800000 - 0x3f3504f3);
+    const I ix = xsimd::bitwise_cast<I>(x) + I(kLogBias);
     const V k = xsimd::to_float((ix >> 23) - I(0x7f));
     const V f = xsimd::bitwise_cast<V>((ix & I(0x007fffff)) + I(0x3f3504f3)) - V(1.0f);
-    const V s = divide<Arch>(f, V(2.0f) + f);
-    const V z = s * s, w = z * z;
-    // R = z (c2 + w c3) + w (c0 + w c1): xsimd's two Horner halves, as FMAs.
-    const V R = fmadd<Arch>(z, fmadd<Arch>(w, V(std::bit_cast<float>(0x3e91e9eeu)), V(std::bit_cast<float>(0x3f2aaaaau))),
-                            w * fmadd<Arch>(w, V(std::bit_cast<float>(0x3e789e26u)), V(std::bit_cast<float>(0x3eccce13u))));
-    // log(1 + f) = 2s + s R = f - s (f - R) (fdlibm's short form, for them only below f ~ 0.3 without
-    // FMA; here s (f - R) - k ln2_lo is one FMA and the result k ln2_hi + (f - that) another).
-    const V lo = fmadd<Arch>(s, f - R, k * V(-std::bit_cast<float>(0xb95e8083u)));  // s (f - R) - k ln2_lo
-    return fmadd<Arch>(k, V(std::bit_cast<float>(0x3f318000u)), f - lo);             // k ln2_hi + ...
+    return log_reduced<Arch>(k, f);
 }
 
-// log(1 - x) for x <= 1, accurate also for tiny x (Goldberg: log(u) x / (u - 1) with u = 1 - x
-// corrects the rounding of u; u == 1 means log(1 - x) = -x to within an ulp). For x >= -2^24 (every
-// lane of almost every call) u - 1 is 0 or a normal float in [-1, 2^24], so divide() applies; beyond,
-// an exact division.
+// log(1 - x) for x <= 1, accurate also for tiny x. For u = 1 - x in [FLT_MIN, 2^100] (every vector of
+// almost every call): k from the rounded u, but f from the exact 1 - x: f = (1 - x) 2^-k - 1 =
+// (2^-k - 1) - x 2^-k, one rounding (2^-k - 1 is exact for k >= -24, which u >= 2^-24 guarantees for
+// x < 1; for k > 24 its rounding is below 2^-24 against a result above 16). Otherwise Goldberg's
+// log(u) x / (u - 1), which corrects the rounding of u (u == 1: log(1 - x) = -x within an ulp).
 template <class Arch>
 inline vfloat<Arch> log1m(vfloat<Arch> x) {
     using V = vfloat<Arch>;
+    using I = xsimd::batch<int32_t, Arch>;
     const V u = V(1.0f) - x;
+    if (xsimd::all((u >= V(FLT_MIN)) & (u <= V(0x1p100f)))) [[likely]] {  // a NaN fails both
+        const I e = (xsimd::bitwise_cast<I>(u) + I(kLogBias)) >> 23;       // k + 127
+        const V k = xsimd::to_float(e - I(0x7f));
+        const V sc = xsimd::bitwise_cast<V>((I(0xfe) - e) << 23);          // 2^-k
+        return log_reduced<Arch>(k, fnmadd<Arch>(x, sc, sc - V(1.0f)));
+    }
     const V d = u - V(1.0f);
-    const V q = xsimd::all(x >= V(-0x1p24f)) ? divide<Arch>(-x, d) : -x / d;
-    return xsimd::select(d == V(0.0f), -x, log<Arch>(u) * q);
+    return xsimd::select(d == V(0.0f), -x, log<Arch>(u) * (-x / d));
 }
 
 }  // namespace nnfs::kernels::simd
