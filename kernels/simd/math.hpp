@@ -100,7 +100,8 @@ inline vfloat<Arch> exp_poly(vfloat<Arch> r, vfloat<Arch> r2) {
 // for |x| <= 87 (2^n a normal float: every lane of almost every call) 2^n (1 + q) as one FMA,
 // s q + s with s = 2^n from z's bits; any lane beyond takes the general path: 2^n applied in two halves
 // (both normal floats).
-// NonPositive: the caller guarantees x <= 0 or NaN (sigmoid), which saves the upper clamp and the abs.
+// NonPositive: the caller guarantees x <= 0 or NaN (sigmoid, BCE with logits), which saves the
+// upper clamp (AVX-512) or the abs (elsewhere).
 template <class Arch, bool NonPositive = false>
 inline vfloat<Arch> exp(vfloat<Arch> x) {
     using V = vfloat<Arch>;
