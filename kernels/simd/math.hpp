@@ -6,6 +6,10 @@
 // subnormals to +0 below -103.97; tanh(+-1e4) = +-1; no NaN for any finite input, and NaN for a NaN
 // (as std::exp / std::tanh and PyTorch).
 // Why not xsimd::exp: xsimd 8.1 overflows to inf from x = 88.38 on, short of FLT_MAX.
+// Speed: the elementwise kernels are bound by the issue ports (AVX-512: two for 512-bit ops), so every
+// operation counts: FMA magic-number rounding, polynomials split into independent FMAs, 2^n from bits,
+// vrcp14ps + Newton instead of vdivps, fast paths for the common range with a branch to the general
+// code for any other lane instead of selects on every vector.
 // Everything here is templated on the Arch, so each isa/ translation unit gets its own copy.
 #pragma once
 
