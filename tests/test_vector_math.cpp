@@ -132,8 +132,9 @@ TEST_CASE("vector exp, log, log1m, tanh, sigmoid: relative error <= 1e-6 against
 }
 
 // Why simd/math.hpp has its own exp: xsimd 8.1's (measured here on sse2, the baseline) returns +inf
-// from x = 88.38 on, where expf is still finite (up to 88.72). Its log and tanh are accurate and
-// xsimd::log is used; the numbers are reported, the overflow asserted.
+// from x = 88.38 on, where expf is still finite (up to 88.72). Its log and tanh are accurate (simd::log
+// is its algorithm without the selects and vdivps, and falls back to it for zeros, subnormals, inf, NaN
+// and negatives); the numbers are reported, the overflow asserted.
 TEST_CASE("xsimd 8.1 exp overflows early (the reason for simd::exp)") {
     using V = xsimd::batch<float, xsimd::sse2>;
     alignas(16) float out[V::size];

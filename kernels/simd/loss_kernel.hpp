@@ -56,7 +56,7 @@ float bce_logits_forward(const float* logits, const float* target, int64_t n) {
     const double s = sum_terms<Arch>(n, [&](int64_t i, auto part) {
         const V x = load<Arch>(logits + i, part), t = load<Arch>(target + i, part);
         const V lin = xsimd::select(x >= V(0.0f), x * (V(1.0f) - t), -x * t);
-        return lin + log1m<Arch>(-exp<Arch>(-xsimd::abs(x)));
+        return lin + log1m<Arch>(-exp<Arch, true>(xsimd::bitwise_or(x, V(-0.0f))));  // exp(-|x|)
     });
     return n > 0 ? static_cast<float>(s / static_cast<double>(n)) : 0.0f;
 }

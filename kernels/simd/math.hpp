@@ -6,11 +6,17 @@
 // subnormals to +0 below -103.97; tanh(+-1e4) = +-1; no NaN for any finite input, and NaN for a NaN
 // (as std::exp / std::tanh and PyTorch).
 // Why not xsimd::exp: xsimd 8.1 overflows to inf from x = 88.38 on, short of FLT_MAX.
+// Speed: the elementwise kernels are bound by the issue ports (AVX-512: two for 512-bit ops), so every
+// operation counts: FMA magic-number rounding, polynomials split into independent FMAs, 2^n from bits,
+// vrcp14ps + Newton instead of vdivps, fast paths for the common range with a branch to the general
+// code for any other lane instead of selects on every vector.
 // Everything here is templated on the Arch, so each isa/ translation unit gets its own copy.
 #pragma once
 
 #include <xsimd/xsimd.hpp>
 
+#include <bit>
+#include <cfloat>
 #include <cstdint>
 #include <type_traits>
 
@@ -32,16 +38,28 @@ inline vfloat<Arch> fmadd(vfloat<Arch> a, vfloat<Arch> b, vfloat<Arch> c) {
     }
 }
 
-// n / d for finite d >= 1 (the only divisions here). AVX-512: the 14-bit vrcp14ps refined by one
-// Newton step (relative error ~2^-28) and a multiply: within ~1 ulp, four times the throughput of
-// vdivps. Elsewhere a division.
+// 1 / d for d a normal float of at most 2^126 in magnitude (1 / d normal). AVX-512: the 14-bit
+// vrcp14ps refined by one Newton step (relative error ~2^-28, within ~1 ulp), four times the throughput
+// of vdivps. Elsewhere a division.
+template <class Arch>
+inline vfloat<Arch> reciprocal(vfloat<Arch> d) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        const __m512 r = _mm512_rcp14_ps(d);
+        return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);  // r + r (1 - d r)
+    } else
+#endif
+    {
+        return vfloat<Arch>(1.0f) / d;
+    }
+}
+
+// n / d, d as for reciprocal: AVX-512 n (1 / d) (above), elsewhere a division.
 template <class Arch>
 inline vfloat<Arch> divide(vfloat<Arch> n, vfloat<Arch> d) {
 #if defined(__AVX512F__)
     if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
-        const __m512 r = _mm512_rcp14_ps(d);
-        const __m512 e = _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f));  // 1 - d r
-        return _mm512_mul_ps(n, _mm512_fmadd_ps(r, e, r));
+        return n * reciprocal<Arch>(d);
     } else
 #endif
     {
@@ -49,33 +67,76 @@ inline vfloat<Arch> divide(vfloat<Arch> n, vfloat<Arch> d) {
     }
 }
 
-// exp(x): x = n ln2 + r with |r| <= ln2 / 2 (Cody-Waite: n * kLn2Hi is exact for |n| < 2^15),
-// e^r by Cephes' degree-7 polynomial, then p 2^n rounded once, also into the subnormals, and +inf
-// from 2^128 on: AVX-512 vscalefps; elsewhere 2^n applied in two halves (both normal floats).
+// Range reduction shared by exp and tanh. z = x log2(e) + kShift rounds x log2(e) to an integer in z's
+// low mantissa bits (the FMA "magic number": one rounding, no vrndscaleps / roundps in the chain), exact
+// for |x log2(e)| < 2^22; kShift's 127 is the exponent bias, so z's bits shifted left by 23 are 2^n for
+// n in [-126, 127].
+constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
+constexpr float kShift = 0x1.8p23f + 127.0f;
+
+// x - n ln2 (Cody-Waite: n * kLn2Hi is exact for |n| < 2^15).
 template <class Arch>
+inline vfloat<Arch> reduce_ln2(vfloat<Arch> x, vfloat<Arch> n) {
+    return fmadd<Arch>(n, vfloat<Arch>(-kLn2Lo), fmadd<Arch>(n, vfloat<Arch>(-kLn2Hi), x));  // -n would cost an op
+}
+
+// 2^n from z = n + kShift (see kShift), for n in [-126, 127].
+template <class Arch>
+inline vfloat<Arch> pow2_from_shifted(vfloat<Arch> z) {
+    return xsimd::bitwise_cast<vfloat<Arch>>(xsimd::bitwise_cast<xsimd::batch<int32_t, Arch>>(z) << 23);
+}
+
+// P(r) of e^r = 1 + r + r^2 P(r) for |r| <= ln2 / 2, P of degree 4: a weighted least-squares fit of
+// e^r's relative error (Lawson iterations toward minimax; coefficients rounded to float), 3.8e-9 in
+// exact arithmetic, far below the float rounding (Cephes' degree-7 polynomial, used before, spent an
+// FMA more on ~1e-11). Evaluated as (c0 + c1 r) + r^2 ((c2 + c3 r) + r^2 c4): two independent FMAs,
+// then two, so the chain from r is 3 operations deep instead of Horner's 5.
+template <class Arch>
+inline vfloat<Arch> exp_poly(vfloat<Arch> r, vfloat<Arch> r2) {
+    using V = vfloat<Arch>;
+    const V q01 = fmadd<Arch>(V(1.6666521132e-01f), r, V(4.9999994040e-01f));
+    const V q23 = fmadd<Arch>(V(8.3687109873e-03f), r, V(4.1668388993e-02f));
+    return fmadd<Arch>(fmadd<Arch>(V(1.3814604608e-03f), r2, q23), r2, q01);
+}
+
+// exp(x): x = n ln2 + r with |r| <= ln2 / 2, e^r = 1 + r + r^2 P(r) (above), then 2^n e^r rounded once,
+// also into the subnormals, and +inf from 2^128 on. AVX-512: vscalefps does all of that. Elsewhere,
+// for |x| <= 87 (2^n a normal float: every lane of almost every call) 2^n (1 + q) as one FMA,
+// s q + s with s = 2^n from z's bits; any lane beyond takes the general path: 2^n applied in two halves
+// (both normal floats).
+// NonPositive: the caller guarantees x <= 0 or NaN (sigmoid, BCE with logits), which saves the
+// upper clamp (AVX-512) or the abs (elsewhere).
+template <class Arch, bool NonPositive = false>
 inline vfloat<Arch> exp(vfloat<Arch> x) {
     using V = vfloat<Arch>;
     using I = xsimd::batch<int32_t, Arch>;
-    constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
-    // Beyond: +inf / 0 anyway; keeps n in range. x is the second operand on purpose: x86's min/max return
-    // the second operand when one is NaN, so a NaN stays NaN (as the bound first, exp(NaN) was +inf) at
-    // the cost of the plain clamp (xsimd 8.1's min/max are minps/maxps(self, other) on every ISA here).
-    x = xsimd::max(V(-104.0f), xsimd::min(V(89.0f), x));
-    const V n = xsimd::nearbyint(x * V(kLog2e));
-    const V r = fmadd<Arch>(-n, V(kLn2Lo), fmadd<Arch>(-n, V(kLn2Hi), x));  // x - n ln2
-    V p = V(1.9875691500e-4f);
-    p = fmadd<Arch>(p, r, V(1.3981999507e-3f));
-    p = fmadd<Arch>(p, r, V(8.3334519073e-3f));
-    p = fmadd<Arch>(p, r, V(4.1665795894e-2f));
-    p = fmadd<Arch>(p, r, V(1.6666665459e-1f));
-    p = fmadd<Arch>(p, r, V(5.0000001201e-1f));
-    p = fmadd<Arch>(p, r * r, r) + V(1.0f);
 #if defined(__AVX512F__)
     if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
-        return _mm512_scalef_ps(p, n);
+        // Beyond: +inf / 0 anyway; keeps n in range. x is the second operand on purpose: x86's min/max
+        // return the second operand when one is NaN, so a NaN stays NaN (as the bound first, exp(NaN) was
+        // +inf) at the cost of the plain clamp (xsimd 8.1's min/max are minps/maxps(self, other) here).
+        x = xsimd::max(V(-104.0f), NonPositive ? x : xsimd::min(V(89.0f), x));
+        const V n = fmadd<Arch>(x, V(kLog2e), V(kShift)) - V(kShift);
+        const V r = reduce_ln2<Arch>(x, n);
+        // 1 + r off the polynomial's chain (its rounding costs at most half an ulp more than (r + r^2 P) + 1).
+        const V r2 = r * r;
+        return _mm512_scalef_ps(fmadd<Arch>(exp_poly<Arch>(r, r2), r2, r + V(1.0f)), n);
     } else
 #endif
     {
+        // A NaN compares false and takes the fast path, where it stays NaN.
+        if (!xsimd::any(NonPositive ? x < V(-87.0f) : xsimd::abs(x) > V(87.0f))) [[likely]] {
+            const V z = fmadd<Arch>(x, V(kLog2e), V(kShift));
+            const V r = reduce_ln2<Arch>(x, z - V(kShift));
+            const V s = pow2_from_shifted<Arch>(z);
+            const V r2 = r * r;
+            return fmadd<Arch>(fmadd<Arch>(exp_poly<Arch>(r, r2), r2, r), s, s);
+        }
+        x = xsimd::max(V(-104.0f), xsimd::min(V(89.0f), x));  // as above (NaN stays NaN)
+        const V n = fmadd<Arch>(x, V(kLog2e), V(kShift)) - V(kShift);
+        const V r = reduce_ln2<Arch>(x, n);
+        const V r2 = r * r;
+        const V p = fmadd<Arch>(exp_poly<Arch>(r, r2), r2, r) + V(1.0f);
         const I ni = xsimd::to_int(n);
         const I h = ni >> 1;  // 2^n = 2^h 2^(n-h), both normal for n in [-150, 129]
         const V s1 = xsimd::bitwise_cast<V>((h + I(127)) << 23);
@@ -84,44 +145,99 @@ inline vfloat<Arch> exp(vfloat<Arch> x) {
     }
 }
 
-// tanh(x): Cephes' odd polynomial for |x| < 0.625, else sign(x) (1 - 2 / (exp(2|x|) + 1)) with |x|
-// clamped at 10 (tanh(10) rounds to 1 in float; keeps exp finite), so +-1e4 saturate to +-1.
+// tanh(x) = sign(x) tanh(a), a = |x| clamped at 10 (tanh(10) rounds to 1 in float; keeps e^(2a) finite),
+// so +-1e4 saturate to +-1. With m = e^(2a) - 1 and d = m + 2 = e^(2a) + 1: tanh(a) = m / d below 0.625
+// (m = 2^n (e^r - 1) + (2^n - 1) keeps its relative accuracy for small a: n = 0 gives r + r^2 P(r)),
+// 1 - 2 / d from there on (one rounding near 1, where tanh's gradient (1 - y)(1 + y) magnifies an ulp
+// of y). One exp-like evaluation and one reciprocal for both; n is in [0, 29]: 2^n from z's bits,
+// 2^n - 1 exact up to 2^24.
 template <class Arch>
 inline vfloat<Arch> tanh(vfloat<Arch> x) {
     using V = vfloat<Arch>;
-    const V a = xsimd::abs(x);
-    const V z = x * x;
-    V p = V(-5.70498872745e-3f);
-    p = fmadd<Arch>(p, z, V(2.06390887954e-2f));
-    p = fmadd<Arch>(p, z, V(-5.37397155531e-2f));
-    p = fmadd<Arch>(p, z, V(1.33314422036e-1f));
-    p = fmadd<Arch>(p, z, V(-3.33332819422e-1f));
-    const V small = fmadd<Arch>(p * z, x, x);
-    const V a10 = xsimd::min(V(10.0f), a);  // a second: a NaN stays NaN (see exp)
-    const V big = V(1.0f) - divide<Arch>(V(2.0f), exp<Arch>(a10 + a10) + V(1.0f));
-    return xsimd::select(a < V(0.625f), small, xsimd::copysign(big, x));
+    const V a = xsimd::min(V(10.0f), xsimd::abs(x));  // a second: a NaN stays NaN (see exp)
+    const V t = a + a;
+    const V z = fmadd<Arch>(t, V(kLog2e), V(kShift));
+    const V s = pow2_from_shifted<Arch>(z);
+    const V r = reduce_ln2<Arch>(t, z - V(kShift));
+    const V r2 = r * r;
+    const V m = fmadd<Arch>(fmadd<Arch>(exp_poly<Arch>(r, r2), r2, r), s, s - V(1.0f));
+    const V inv = reciprocal<Arch>(m + V(2.0f));
+    const V y = xsimd::select(a < V(0.625f), m * inv, fmadd<Arch>(V(-2.0f), inv, V(1.0f)));
+    return xsimd::bitwise_or(y, xsimd::bitwise_and(x, V(-0.0f)));
 }
 
 // sigmoid(x) = 1 / (1 + exp(-x)) for x >= 0 and e / (1 + e), e = exp(x), below: exp never overflows.
 template <class Arch>
 inline vfloat<Arch> sigmoid(vfloat<Arch> x) {
     using V = vfloat<Arch>;
-    const V e = exp<Arch>(-xsimd::abs(x));
+    const V e = exp<Arch, true>(xsimd::bitwise_or(x, V(-0.0f)));  // -|x|
     return divide<Arch>(xsimd::select(x >= V(0.0f), V(1.0f), e), V(1.0f) + e);
 }
 
-// log(x): xsimd 8.1's (Cephes-derived, < 1 ulp measured, subnormals, 0 -> -inf, inf -> inf).
+// -(a b) + c, one rounding where the ISA has FMA (as fmadd).
 template <class Arch>
-inline vfloat<Arch> log(vfloat<Arch> x) {
-    return xsimd::log(x);
+inline vfloat<Arch> fnmadd(vfloat<Arch> a, vfloat<Arch> b, vfloat<Arch> c) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        return _mm512_fnmadd_ps(a, b, c);
+    } else
+#endif
+    {
+        return xsimd::fnma(a, b, c);
+    }
 }
 
-// log(1 - x) for x <= 1, accurate also for tiny x (Goldberg: log(u) x / (u - 1) with u = 1 - x
-// corrects the rounding of u; u == 1 means log(1 - x) = -x to within an ulp).
+// Logarithms: fdlibm's logf, as xsimd 8.1's (< 1 ulp measured): x = 2^k (1 + f) with 1 + f in
+// [sqrt(2)/2, sqrt(2)), s = f / (2 + f), log(1 + f) = 2s + s R(s^2) = f - s (f - R) (fdlibm's short
+// form, which it uses only below f ~ 0.3 without FMA; here s (f - R) - k ln2_lo is one FMA and the
+// result k ln2_hi + (f - that) another), k ln2 in two parts. The reduction: ix = bits(x) + kLogBias has
+// k + 127 in bits 23..30 and 1 + f = bits((ix & mantissa) + 0x3f3504f3).
+constexpr int32_t kLogBias = 0x3f800000 - 0x3f3504f3;
+
+// k ln2 + log(1 + f).
+template <class Arch>
+inline vfloat<Arch> log_reduced(vfloat<Arch> k, vfloat<Arch> f) {
+    using V = vfloat<Arch>;
+    const V s = divide<Arch>(f, V(2.0f) + f);
+    const V z = s * s, w = z * z;
+    // R = z (c2 + w c3) + w (c0 + w c1): xsimd's two Horner halves, as FMAs.
+    const V R = fmadd<Arch>(z, fmadd<Arch>(w, V(std::bit_cast<float>(0x3e91e9eeu)), V(std::bit_cast<float>(0x3f2aaaaau))),
+                            w * fmadd<Arch>(w, V(std::bit_cast<float>(0x3e789e26u)), V(std::bit_cast<float>(0x3eccce13u))));
+    const V lo = fmadd<Arch>(s, f - R, k * V(-std::bit_cast<float>(0xb95e8083u)));  // s (f - R) - k ln2_lo
+    return fmadd<Arch>(k, V(std::bit_cast<float>(0x3f318000u)), f - lo);             // k ln2_hi + ...
+}
+
+// log(x). For vectors of normal finite positive floats (every vector of almost every call) without
+// xsimd's selects for 0, inf, NaN, negatives and subnormals, and with divide() (AVX-512: no vdivps,
+// whose throughput bounded the BCE kernel); any other lane sends the vector to xsimd::log.
+template <class Arch>
+inline vfloat<Arch> log(vfloat<Arch> x) {
+    using V = vfloat<Arch>;
+    using I = xsimd::batch<int32_t, Arch>;
+    if (!xsimd::all((x >= V(FLT_MIN)) & (x <= V(FLT_MAX)))) [[unlikely]]  // a NaN fails both
+        return xsimd::log(x);
+    const I ix = xsimd::bitwise_cast<I>(x) + I(kLogBias);
+    const V k = xsimd::to_float((ix >> 23) - I(0x7f));
+    const V f = xsimd::bitwise_cast<V>((ix & I(0x007fffff)) + I(0x3f3504f3)) - V(1.0f);
+    return log_reduced<Arch>(k, f);
+}
+
+// log(1 - x) for x <= 1, accurate also for tiny x. For u = 1 - x in [FLT_MIN, 2^100] (every vector of
+// almost every call): k from the rounded u, but f from the exact 1 - x: f = (1 - x) 2^-k - 1 =
+// (2^-k - 1) - x 2^-k, one rounding (2^-k - 1 is exact for k >= -24, which u >= 2^-24 guarantees for
+// x < 1; for k > 24 its rounding is below 2^-24 against a result above 16). Otherwise Goldberg's
+// log(u) x / (u - 1), which corrects the rounding of u (u == 1: log(1 - x) = -x within an ulp).
 template <class Arch>
 inline vfloat<Arch> log1m(vfloat<Arch> x) {
     using V = vfloat<Arch>;
+    using I = xsimd::batch<int32_t, Arch>;
     const V u = V(1.0f) - x;
+    if (xsimd::all((u >= V(FLT_MIN)) & (u <= V(0x1p100f)))) [[likely]] {  // a NaN fails both
+        const I e = (xsimd::bitwise_cast<I>(u) + I(kLogBias)) >> 23;       // k + 127
+        const V k = xsimd::to_float(e - I(0x7f));
+        const V sc = xsimd::bitwise_cast<V>((I(0xfe) - e) << 23);          // 2^-k
+        return log_reduced<Arch>(k, fnmadd<Arch>(x, sc, sc - V(1.0f)));
+    }
     const V d = u - V(1.0f);
     return xsimd::select(d == V(0.0f), -x, log<Arch>(u) * (-x / d));
 }
