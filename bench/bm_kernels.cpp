@@ -1,7 +1,7 @@
 // Bandwidth of the vector (non-GEMM) kernels: GB/s (bytes a call must read and write, each array
 // once) per kernel, per instruction set (forced with set_max_isa; "ref" is the scalar reference),
 // at sizes whose arrays live in L1, L2, L3 and DRAM of one core, next to a STREAM-like copy
-// (std::memcpy) of the same arrays. Names: <kernel>/<level>/<isa>.
+// (std::memcpy) of the same arrays, all on one thread. Names: <kernel>/<level>/<isa>.
 //   bm_kernels --benchmark_filter='/L2/' --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
@@ -154,7 +154,10 @@ int main(int argc, char** argv) {
             }
     nnfs::bench::add_context();
     benchmark::AddCustomContext("nnfs_supported_isa", k::isa_name(k::supported_isa()));
-    benchmark::AddCustomContext("nnfs_bench_threads", "1 (the vector kernels are single-threaded)");
+    // One thread, as the copy: GB/s of one core next to one core's copy (the elementwise kernels and
+    // optimizer updates split long arrays among the threads; bm_train measures that).
+    k::set_num_threads(1);
+    benchmark::AddCustomContext("nnfs_bench_threads", "1");
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();
