@@ -93,42 +93,60 @@ inline void interleave4(const vu32<Arch> (&c)[4], vu32<Arch> (&out)[4]) {
     }
 }
 
-// The 4 W words of elements [4 W g, 4 W (g + 1)), i.e. blocks block0 .. block0 + W - 1, in element order.
-template <class Arch>
-inline void philox_group(vu32<Arch> (&out)[4], uint64_t seed, uint64_t block0) {
+// The 4 W words of elements [4 W g, 4 W (g + 1)) for G consecutive groups g (blocks block0 ..
+// block0 + G W - 1), each in element order: out[g]. Two groups' rounds side by side give the core two
+// independent chains of multiplies (one group's 10 rounds are a single dependency chain).
+template <class Arch, int G>
+inline void philox_groups(vu32<Arch> (&out)[G][4], uint64_t seed, uint64_t block0) {
     using U = vu32<Arch>;
     constexpr size_t W = U::size;
     constexpr uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
-    alignas(64) uint32_t lo32[W], hi32[W];
-    for (size_t j = 0; j < W; ++j) {
-        lo32[j] = static_cast<uint32_t>(block0 + j);
-        hi32[j] = static_cast<uint32_t>((block0 + j) >> 32);
+    // Counters block0 + j in vector arithmetic (scalar stores read back as one vector would stall on
+    // store forwarding): low words base + j, high words + 1 where the low word wrapped around.
+    alignas(64) static constexpr uint32_t kIota[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    static_assert(W <= 16);
+    U c[G][4];
+    for (int g = 0; g < G; ++g) {
+        const uint64_t b = block0 + g * W;
+        const U base(static_cast<uint32_t>(b));
+        const U lo = base + U::load_aligned(kIota);
+        c[g][0] = lo;
+        c[g][1] = U(static_cast<uint32_t>(b >> 32)) + xsimd::select(lo < base, U(1u), U(0u));
+        c[g][2] = c[g][3] = U(0u);
     }
-    U c[4] = {U::load_aligned(lo32), U::load_aligned(hi32), U(0u), U(0u)};
     uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
     for (int round = 0; round < 10; ++round) {
-        U hi0, lo0, hi1, lo1;
-        mulhilo<Arch>(c[0], M0, hi0, lo0);
-        mulhilo<Arch>(c[2], M1, hi1, lo1);
-        c[0] = hi1 ^ c[1] ^ U(k0);
-        c[1] = lo1;
-        c[2] = hi0 ^ c[3] ^ U(k1);
-        c[3] = lo0;
+        for (int g = 0; g < G; ++g) {
+            U hi0, lo0, hi1, lo1;
+            mulhilo<Arch>(c[g][0], M0, hi0, lo0);
+            mulhilo<Arch>(c[g][2], M1, hi1, lo1);
+            c[g][0] = hi1 ^ c[g][1] ^ U(k0);
+            c[g][1] = lo1;
+            c[g][2] = hi0 ^ c[g][3] ^ U(k1);
+            c[g][3] = lo0;
+        }
         k0 += W0;
         k1 += W1;
     }
-    interleave4<Arch>(c, out);
+    for (int g = 0; g < G; ++g) interleave4<Arch>(c[g], out[g]);
 }
 
-// Calls body(i, words, count): words[q] holds the bits of elements i + q W .. i + q W + W - 1;
-// count = 4 W except at the end.
+// Calls body(i, words, count) for consecutive groups: words[q] holds the bits of elements i + q W ..
+// i + q W + W - 1; count = 4 W except at the end. Two groups per Philox pass while two remain.
 template <class Arch, class Body>
 inline void for_philox_groups(int64_t n, uint64_t seed, uint64_t offset, Body&& body) {
     constexpr int64_t W = vu32<Arch>::size;
-    vu32<Arch> words[4];
-    for (int64_t i = 0; i < n; i += 4 * W) {
-        philox_group<Arch>(words, seed, offset + static_cast<uint64_t>(i / 4));
-        body(i, words, n - i < 4 * W ? n - i : 4 * W);
+    int64_t i = 0;
+    for (; i + 4 * W < n; i += 8 * W) {
+        vu32<Arch> words[2][4];
+        philox_groups<Arch, 2>(words, seed, offset + static_cast<uint64_t>(i / 4));
+        body(i, words[0], 4 * W);
+        body(i + 4 * W, words[1], n - i - 4 * W < 4 * W ? n - i - 4 * W : 4 * W);
+    }
+    if (i < n) {
+        vu32<Arch> words[1][4];
+        philox_groups<Arch, 1>(words, seed, offset + static_cast<uint64_t>(i / 4));
+        body(i, words[0], n - i < 4 * W ? n - i : 4 * W);
     }
 }
 
