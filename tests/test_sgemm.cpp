@@ -340,16 +340,8 @@ TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both pa
             uint32_t n = 0;
             for (const Shape& s : shapes) {
                 ++n;
-                Case c;
-                c.ta = kTrans[n % 2];
-                c.tb = kTrans[(n / 2) % 2];
-                c.M = s.M;
-                c.N = s.N;
-                c.K = s.K;
-                c.alpha = 1.5f;
-                c.beta = n % 2 ? 0.0f : 0.25f;
-                c.pad_a = n % 3;
-                c.pad_c = 2;
+                const Case c{.ta = kTrans[n % 2], .tb = kTrans[(n / 2) % 2], .M = s.M, .N = s.N, .K = s.K,
+                             .alpha = 1.5f, .beta = n % 2 ? 0.0f : 0.25f, .pad_a = n % 3, .pad_c = 2};
                 check_case(c, n);
             }
         }
@@ -373,16 +365,9 @@ TEST_CASE("sgemm_fused: bias and activation epilogues on the direct and packed p
                 for (Activation act : acts)
                     for (bool bias : {false, true}) {
                         ++n;
-                        Case c;
-                        c.ta = kTrans[n % 2];
-                        c.tb = kTrans[(n / 2) % 2];
-                        c.M = s.M;
-                        c.N = s.N;
-                        c.K = s.K;
-                        c.alpha = 2.0f;  // pushes Sigmoid and Tanh into their tails
-                        c.beta = n % 3 == 0 ? 0.5f : 0.0f;
-                        c.bias = bias;
-                        c.act = act;
+                        const Case c{.ta = kTrans[n % 2], .tb = kTrans[(n / 2) % 2], .M = s.M, .N = s.N, .K = s.K,
+                                     .alpha = 2.0f,  // pushes Sigmoid and Tanh into their tails
+                                     .beta = n % 3 == 0 ? 0.5f : 0.0f, .bias = bias, .act = act};
                         check_case(c, n);
                     }
         }
@@ -428,15 +413,8 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
     // Case n of a shape (odd n: beta 0, no bias, identity; even n: beta 0.5, bias, act) against the
     // reference on 1 and on 2 threads, and the two results bitwise equal.
     const auto check_one_two = [](const Shape& s, uint32_t n, Activation act) {
-        Case c;
-        c.ta = s.ta;
-        c.tb = s.tb;
-        c.M = s.M;
-        c.N = s.N;
-        c.K = s.K;
-        c.beta = n % 2 ? 0.0f : 0.5f;
-        c.bias = n % 2 == 0;
-        c.act = n % 2 ? Activation::Identity : act;
+        const Case c{.ta = s.ta, .tb = s.tb, .M = s.M, .N = s.N, .K = s.K, .beta = n % 2 ? 0.0f : 0.5f,
+                     .bias = n % 2 == 0, .act = n % 2 ? Activation::Identity : act};
         nnfs::set_num_threads(1);
         const std::vector<float> one = check_case(c, n);
         nnfs::set_num_threads(2);
@@ -524,15 +502,8 @@ TEST_CASE("sgemm small-M path: batch-1 layer shapes, the same bits for 1 and 2 t
         uint32_t n = 0;
         for (const Shape& s : shapes) {
             ++n;
-            Case c;
-            c.ta = s.ta;
-            c.tb = s.tb;
-            c.M = s.M;
-            c.N = s.N;
-            c.K = s.K;
-            c.beta = n % 2 ? 0.0f : 0.5f;
-            c.bias = true;
-            c.act = n % 2 ? Activation::ReLU : Activation::Sigmoid;
+            const Case c{.ta = s.ta, .tb = s.tb, .M = s.M, .N = s.N, .K = s.K, .beta = n % 2 ? 0.0f : 0.5f,
+                         .bias = true, .act = n % 2 ? Activation::ReLU : Activation::Sigmoid};
             k::detail::gemm_path = k::detail::GemmPath::SmallM;
             nnfs::set_num_threads(1);
             const std::vector<float> one = check_case(c, n);
