@@ -9,6 +9,7 @@
 #include "nnfs/kernels.hpp"
 #include "simd/gemm_isa.hpp"
 #include "simd/vector_isa.hpp"
+#include "split_threads.hpp"
 
 namespace nnfs::kernels {
 
@@ -26,25 +27,16 @@ std::atomic<int> g_num_threads{0};  // 0: not chosen yet
 constexpr int64_t kUpdateMinPerThread = int64_t{1} << 14;
 constexpr int64_t kElementwiseMinPerThread = int64_t{1} << 16;
 
-// run(i, count) over [0, n) in one contiguous chunk per thread, chunk edges at multiples of 16 floats
-// (whole cache lines; whole Philox blocks for the random kernels). Every element sees the same
-// arithmetic whatever the thread count, so results are bitwise identical; and a thread gets the same
-// chunk step after step, so with two cores each keeps its half of an optimizer's state in its own L2.
+// run(i, count) over [0, n) in one contiguous chunk per thread of at least min_per_thread elements,
+// chunk edges at multiples of 16 floats (whole cache lines; whole Philox blocks for the random kernels).
+// Every element sees the same arithmetic whatever the thread count, so results are bitwise identical;
+// and a thread gets the same chunk step after step, so with two cores each keeps its half of an
+// optimizer's state in its own L2.
 template <class Run>
 void split_elements(int64_t n, int64_t min_per_thread, Run run) {
-    int threads = get_num_threads();
-    if (n / min_per_thread < threads) threads = static_cast<int>(n / min_per_thread);
-    if (threads <= 1) {
-        run(int64_t{0}, n);
-        return;
-    }
-    const int64_t lines = (n + 15) / 16;
-#pragma omp parallel num_threads(threads)
-    {
-        const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-        const int64_t i0 = lines * t / nt * 16, i1 = lines * (t + 1) / nt * 16;
-        if (i0 < n) run(i0, (i1 < n ? i1 : n) - i0);
-    }
+    const int64_t most = n / min_per_thread;
+    const int threads = most < get_num_threads() ? static_cast<int>(most) : get_num_threads();
+    detail::split_among_threads(n, 16, threads, [&](int64_t i0, int64_t i1) { run(i0, i1 - i0); });
 }
 }  // namespace
 

@@ -16,6 +16,7 @@
 
 #include "nnfs/kernels.hpp"
 #include "simd/gemm_isa.hpp"
+#include "split_threads.hpp"
 
 namespace nnfs::kernels::detail {
 
@@ -43,13 +44,6 @@ double balance(int64_t tiles, int threads) {
     return static_cast<double>(tiles) / static_cast<double>(threads * ceil_div(tiles, threads));
 }
 
-// Tiles [t0, t1) of `tiles` for thread `t` of `threads`: contiguous, sizes differ by at most one.
-void share(int64_t tiles, int t, int threads, int64_t& t0, int64_t& t1) {
-    const int64_t base = tiles / threads, extra = tiles % threads;
-    t0 = t * base + (t < extra ? t : extra);
-    t1 = t0 + base + (t < extra ? 1 : 0);
-}
-
 // The packed B panel a team shares: owned by the thread that calls sgemm (the team's master), grown
 // once, 64-byte aligned.
 float* team_buffer(int64_t floats) {
@@ -66,24 +60,6 @@ float* team_buffer(int64_t floats) {
         if (!buf.data) throw std::bad_alloc();
     }
     return buf.data;
-}
-
-// run(i0, i1) over [0, extent) cut into units of `step` (the last may be shorter), one contiguous share
-// of units per thread, on at most `threads` threads (one: a plain call).
-template <class Run>
-void split_among_threads(int64_t extent, int64_t step, int threads, Run run) {
-    const int64_t units = ceil_div(extent, step);
-    if (threads > units) threads = static_cast<int>(units);
-    if (threads <= 1) {
-        run(0, extent);
-        return;
-    }
-#pragma omp parallel num_threads(threads)
-    {
-        int64_t t0 = 0, t1 = 0;
-        share(units, omp_get_thread_num(), omp_get_num_threads(), t0, t1);
-        if (t1 > t0) run(t0 * step, t1 * step < extent ? t1 * step : extent);
-    }
 }
 
 }  // namespace
