@@ -21,7 +21,7 @@ inline void share(int64_t units, int t, int threads, int64_t& u0, int64_t& u1) {
 // of units per thread, on at most `threads` threads (one or fewer: a plain call).
 template <class Run>
 void split_among_threads(int64_t extent, int64_t step, int threads, Run run) {
-    const int64_t units = (extent + step - 1) / step;
+    const int64_t units = threads > 1 ? (extent + step - 1) / step : 1;  // (no division on one thread)
     if (threads > units) threads = static_cast<int>(units);
     if (threads <= 1) {
         run(int64_t{0}, extent);

@@ -30,6 +30,7 @@
 #include "simd/gemm_isa.hpp"
 #include "simd/transpose.hpp"
 #include "simd/activation.hpp"
+#include "simd/vector_common.hpp"
 
 #define NNFS_ALWAYS_INLINE inline __attribute__((always_inline))
 
@@ -87,8 +88,8 @@ struct TileOut {
 // RowA: A is read in place row by row instead, a(i, k) = A[i csa + k] (csa is then the row stride).
 // Writes an MR x NV-vector tile of accumulators: C[i ldc + j] = act(alpha c + beta C + bias[j]).
 // The beta and bias cases are separate loops (the compiler would test them element by element); alpha
-// always multiplies: x * 1 == x exactly.
-template <class Arch, int MR, int NV, Activation Act, bool Beta, bool Bias>
+// multiplies unless the caller knows it is 1 (Scale = false; x * 1 == x exactly, so the bits agree).
+template <class Arch, int MR, int NV, Activation Act, bool Beta, bool Bias, bool Scale = true>
 NNFS_ALWAYS_INLINE void store_loop(xsimd::batch<float, Arch> (&c)[MR][NV], float* C, int64_t ldc, const TileOut& t) {
     using V = xsimd::batch<float, Arch>;
     constexpr int W = static_cast<int>(V::size);
@@ -103,7 +104,7 @@ NNFS_ALWAYS_INLINE void store_loop(xsimd::batch<float, Arch> (&c)[MR][NV], float
 #pragma GCC unroll 8
         for (int v = 0; v < NV; ++v) {
             float* p = C + i * ldc + v * W;
-            V x = c[i][v] * va;
+            V x = Scale ? c[i][v] * va : c[i][v];
             if constexpr (Beta) x = xsimd::fma(vb, V::load_unaligned(p), x);
             if constexpr (Bias) x += bias[v];
             activate<Arch, Act>(x).store_unaligned(p);
@@ -529,54 +530,100 @@ void gemm_direct_tiles(const GemmArgs& g, int64_t m0, int64_t m1) {
     }
 }
 
+// op(B) of a short-K problem (K <= 8, N <= NV vectors) into registers: b[k][v] lane l = b(k, v W + l),
+// lanes past N hold unspecified values (they reach discarded columns only). Whole rows of B are loaded
+// (the last partial vector masked); with tb = T, on AVX-512, an N x K block stored contiguously
+// (ldb = K, every Linear weight) is loaded as whole vectors and its columns picked out by two-source
+// permutes (lane l of b[k] is float l K + k of the block); the rest is gathered. A copy through a
+// buffer would stall each vector load on the forwarding of the scalar stores.
+template <class Arch, int K, int NV>
+NNFS_ALWAYS_INLINE void small_k_b(const GemmArgs& g, xsimd::batch<float, Arch> (&b)[K][NV]) {
+    using V = xsimd::batch<float, Arch>;
+    using I = xsimd::batch<int32_t, Arch>;
+    constexpr int W = static_cast<int>(V::size);
+    const int64_t N = g.N;
+    if (g.tb == Trans::No) {
+#pragma GCC unroll 8
+        for (int k = 0; k < K; ++k)
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) {
+                const float* s = g.B + k * g.ldb + v * W;
+                b[k][v] = N >= (v + 1) * W ? V::load_unaligned(s) : N > v * W ? load<Arch>(s, Tail{N - v * W}) : V(0.0f);
+            }
+        return;
+    }
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        constexpr int S = K * NV;  // vectors of the block, at most: N K <= W K NV floats
+        if (g.ldb == K && S <= 8) {
+            __m512 s[S + S % 2];
+#pragma GCC unroll 16
+            for (int q = 0; q < S + S % 2; ++q) {
+                const int64_t left = N * K - q * W;
+                s[q] = left >= W ? _mm512_loadu_ps(g.B + q * W) : left > 0 ? __m512(load<Arch>(g.B + q * W, Tail{left})) : _mm512_setzero_ps();
+            }
+            const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+#pragma GCC unroll 8
+            for (int k = 0; k < K; ++k)
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; ++v) {
+                    // float f = (v W + l) K + k sits in vector pair f / 32 at index f % 32 (the permute
+                    // reads the low five bits of the index)
+                    const __m512i f = _mm512_add_epi32(_mm512_mullo_epi32(iota, _mm512_set1_epi32(K)), _mm512_set1_epi32(v * W * K + k));
+                    __m512 r = _mm512_setzero_ps();
+#pragma GCC unroll 8
+                    for (int p = 0; p < (S + 1) / 2; ++p) {
+                        __mmask16 lanes = 0;
+#pragma GCC unroll 16
+                        for (int l = 0; l < W; ++l) lanes = static_cast<__mmask16>(lanes | (((v * W + l) * K + k) / 32 == p ? 1u << l : 0u));
+                        if (lanes) r = _mm512_mask_blend_ps(lanes, r, _mm512_permutex2var_ps(s[2 * p], f, s[2 * p + 1]));
+                    }
+                    b[k][v] = r;
+                }
+            return;
+        }
+    }
+#endif
+    // Gathers: lane l of vector v reads b(k, v W + l) = B[(v W + l) ldb + k], lanes past N column 0.
+    if (g.ldb > (int64_t{1} << 31) / (NV * W + 1)) {  // int32 gather offsets would overflow
+#pragma GCC unroll 8
+        for (int k = 0; k < K; ++k)
+            for (int v = 0; v < NV; ++v) {
+                alignas(64) float col[W];
+                for (int l = 0; l < W; ++l) col[l] = v * W + l < N ? g.B[(v * W + l) * g.ldb + k] : 0.0f;
+                b[k][v] = V::load_aligned(col);
+            }
+        return;
+    }
+    const I lane = xsimd::detail::make_sequence_as_batch<I>(), ldb(static_cast<int32_t>(g.ldb));
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+        if (v * W >= N) {
+            for (int k = 0; k < K; ++k) b[k][v] = V(0.0f);
+            continue;
+        }
+        const I idx = xsimd::select(lane < I(static_cast<int32_t>(N - v * W)), lane, I(0)) * ldb;
+#pragma GCC unroll 8
+        for (int k = 0; k < K; ++k) b[k][v] = gather<Arch>(g.B + v * W * g.ldb + k, idx);
+    }
+}
+
 // Short K (K <= 8) and N within NV vectors: op(B) is held in K x NV registers and C computed one row
 // at a time, c(i, :) = act(alpha sum_k a(i, k) b(k, :) + beta c(i, :) + bias), each element with the
 // arithmetic of the micro-kernel (fma over k in order from zero, then the same epilogue). The Iris
 // layer (32x16x4) is a few hundred cycles: the tiled kernels' row pointers, the copy of op(B) through a
-// scratch buffer and the partial-tile buffers cost more than its 128 FMAs.
-template <class Arch, int K, int NV, Activation Act>
-void gemm_small_k_rows(const GemmArgs& g, int64_t m0, int64_t m1) {
+// scratch buffer and the partial-tile buffers cost more than its 128 FMAs; the epilogue's choices
+// (beta, bias) are made once per call, not per row.
+template <class Arch, int K, int NV, Activation Act, bool Beta, bool Bias, bool Scale>
+NNFS_ALWAYS_INLINE void small_k_loop(const GemmArgs& g, int64_t m0, int64_t m1, const xsimd::batch<float, Arch> (&b)[K][NV],
+                  const float* bias) {
     using V = xsimd::batch<float, Arch>;
     constexpr int W = static_cast<int>(V::size), NR = NV * W, R = 4;  // R rows per step
     // locals: the C stores cannot alias them
     const int64_t N = g.N, ldc = g.ldc, rs = g.ta == Trans::No ? g.lda : 1, cs = g.ta == Trans::No ? 1 : g.lda;
     const float* const A = g.A;  // a(i, k) = A[i rs + k cs]
     float* const C = g.C;
-    // b(k, :) straight into registers: whole rows of B loaded, the rest gathered (columns past N repeat
-    // column 0 of their vector and reach only discarded lanes). A copy through a buffer would stall
-    // each vector load on the forwarding of the scalar stores.
-    using I = xsimd::batch<int32_t, Arch>;
-    const int64_t stride = g.tb == Trans::No ? 1 : g.ldb;  // between b(k, j) and b(k, j + 1)
-    const int64_t kstep = g.tb == Trans::No ? g.ldb : 1;   // between b(k, j) and b(k + 1, j)
-    alignas(64) int32_t idx[NV][W];
-    const bool narrow_stride = stride <= (int64_t{1} << 31) / (NR + 1);
-    for (int v = 0; v < NV; ++v)
-        for (int l = 0; l < W; ++l) {
-            const int64_t j = v * W + l;
-            idx[v][l] = narrow_stride ? static_cast<int32_t>((j < N ? l : 0) * stride) : 0;
-        }
-    V b[K][NV];
-#pragma GCC unroll 8
-    for (int k = 0; k < K; ++k)
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) {
-            const float* s = g.B + k * kstep + v * W * stride;
-            if (v * W >= N) {
-                b[k][v] = V(0.0f);
-            } else if (stride == 1 && N >= (v + 1) * W) {
-                b[k][v] = V::load_unaligned(s);
-            } else if (narrow_stride) {
-                b[k][v] = gather<Arch>(s, I::load_aligned(idx[v]));
-            } else {  // int32 gather offsets would overflow
-                alignas(64) float col[W];
-                for (int l = 0; l < W; ++l) col[l] = v * W + l < N ? s[l * stride] : 0.0f;
-                b[k][v] = V::load_aligned(col);
-            }
-        }
-    alignas(64) float bias[NR];
-    if (g.ep.bias)
-        for (int j = 0; j < NR; ++j) bias[j] = j < N ? g.ep.bias[j] : 0.0f;
-    const TileOut t{g.alpha, g.beta, g.ep.bias ? bias : nullptr};
+    const TileOut t{g.alpha, g.beta, bias};
     const auto rows = [&](auto r_const, int64_t i, float* c_out, int64_t ldo) {
         constexpr int RR = decltype(r_const)::value;
         V c[RR][NV];
@@ -591,7 +638,7 @@ void gemm_small_k_rows(const GemmArgs& g, int64_t m0, int64_t m1) {
                 for (int v = 0; v < NV; ++v) c[r][v] = xsimd::fma(ak, b[k][v], c[r][v]);
             }
         }
-        store_act<Arch, RR, NV, Act>(c, c_out, ldo, t);
+        store_loop<Arch, RR, NV, Act, Beta, Bias, Scale>(c, c_out, ldo, t);
     };
     int64_t i = m0;
     if (N == NR) {
@@ -602,13 +649,31 @@ void gemm_small_k_rows(const GemmArgs& g, int64_t m0, int64_t m1) {
     for (; i < m1; ++i) {  // through a row buffer: columns past N are neither read nor written
         alignas(64) float buf[NR];
         float* crow = C + i * ldc;
-        if (g.beta != 0.0f)
+        if constexpr (Beta)
             for (int j = 0; j < NR; ++j) buf[j] = j < N ? crow[j] : 0.0f;
         rows(std::integral_constant<int, 1>{}, i, buf, NR);
         for (int64_t j = 0; j < N; ++j) crow[j] = buf[j];
     }
 }
 
+template <class Arch, int K, int NV, Activation Act>
+void gemm_small_k_rows(const GemmArgs& g, int64_t m0, int64_t m1) {
+    using V = xsimd::batch<float, Arch>;
+    constexpr int NR = NV * static_cast<int>(V::size);
+    V b[K][NV];
+    small_k_b<Arch, K, NV>(g, b);
+    alignas(64) float bias[NR];
+    if (g.ep.bias)
+        for (int j = 0; j < NR; ++j) bias[j] = j < g.N ? g.ep.bias[j] : 0.0f;
+    // One loop per epilogue; alpha 1 with beta 0 (Linear's forward, the plain product) skips the scaling.
+    const auto loop = [&](auto beta, auto scale) {
+        if (g.ep.bias) small_k_loop<Arch, K, NV, Act, beta.value, true, scale.value>(g, m0, m1, b, bias);
+        else small_k_loop<Arch, K, NV, Act, beta.value, false, scale.value>(g, m0, m1, b, nullptr);
+    };
+    if (g.beta != 0.0f) loop(std::true_type{}, std::true_type{});
+    else if (g.alpha != 1.0f) loop(std::false_type{}, std::true_type{});
+    else loop(std::false_type{}, std::false_type{});
+}
 template <class Arch, int K, int NV>
 void gemm_small_k_act(const GemmArgs& g, int64_t m0, int64_t m1) {
     switch (g.ep.act) {
