@@ -104,7 +104,7 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     const bool narrow = N <= isa->nr_narrow;
     const bool direct = gemm_path == GemmPath::Auto
                             ? macs <= kDirectMaxMacs || (narrow ? K <= kDirectMaxNarrowK : K * N <= kDirectMaxB)
-                            : gemm_path == GemmPath::Direct;
+                            : gemm_path == GemmPath::Direct || gemm_path == GemmPath::NarrowDot;
     if (direct) {  // rows split at multiples of the tile height
         const int64_t r = narrow ? isa->direct_r_narrow : isa->direct_r;
         split_among_threads(M, r, threads, [&](int64_t m0, int64_t m1) { isa->direct(g, m0, m1); });

@@ -320,6 +320,30 @@ TEST_CASE("sgemm direct path: short K (op(B) in registers), every ISA and transp
 
 TEST_CASE("sgemm direct path: the same sizes") { size_sweep(k::detail::GemmPath::Direct); }
 
+// Narrow C with op(A) = A on AVX-512: dot products with the lanes along K, two columns a vector, K in
+// blocks of 8 (masked last block), rows in tiles of 24 / NQ (then single rows), a reduction per row.
+// Forced for every N up to 16 (other ISAs: the direct path); N = 17 falls back to the direct tiles.
+TEST_CASE("sgemm narrow dot path: N 1..17, K around its 8-float blocks, rows around its tiles") {
+    Restore restore;
+    k::detail::gemm_path = k::detail::GemmPath::NarrowDot;
+    uint32_t n = 0;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (Trans tb : kTrans)
+            for (int64_t N = 1; N <= 17; ++N)
+                for (int64_t K : {1, 7, 8, 9, 16, 17, 63, 128, 131})
+                    for (int64_t M : {1, 3, 8, 9, 25}) {
+                        ++n;
+                        const Case c{.tb = tb, .M = M, .N = N, .K = K,
+                                     .alpha = n % 3 == 0 ? 1.0f : -0.75f, .beta = n % 4 == 0 ? 0.0f : 1.5f,
+                                     .pad_a = n % 2 == 0 ? 5 : 0, .pad_b = n % 3 == 0 ? 1 : 0, .pad_c = n % 5 == 0 ? 3 : 0,
+                                     .bias = n % 3 == 1,
+                                     .act = n % 7 == 3 ? Activation::Sigmoid : (n % 7 == 5 ? Activation::ReLU : Activation::Identity)};
+                        check_case(c, n);
+                    }
+    }
+}
+
 TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both paths") {
     Restore restore;
     for (Isa isa : runnable_isas()) {
@@ -406,6 +430,7 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
         {Trans::No, Trans::Yes, 64, 128, 784},  {Trans::No, Trans::No, 256, 784, 256 / 4},
         {Trans::Yes, Trans::No, 300, 200, 100}, {Trans::Yes, Trans::Yes, 37, 1000, 97},
         {Trans::No, Trans::No, 1001, 19, 300},  {Trans::No, Trans::Yes, 512, 10, 600},
+        {Trans::No, Trans::Yes, 256, 10, 128},  {Trans::No, Trans::No, 333, 7, 77},
         {Trans::No, Trans::Yes, 280, 300, 900}, {Trans::No, Trans::No, 140, 4200, 40},
         // narrow C: split along M with a shared B panel, several kc blocks
         {Trans::No, Trans::No, 600, 12, 1500},
@@ -422,7 +447,8 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
         CHECK_MESSAGE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0, c.str());
     };
     for (Isa isa : runnable_isas()) {
-        for (auto path : {k::detail::GemmPath::Auto, k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
+        for (auto path : {k::detail::GemmPath::Auto, k::detail::GemmPath::Packed, k::detail::GemmPath::Direct,
+                          k::detail::GemmPath::NarrowDot}) {
             k::set_max_isa(isa);
             k::detail::gemm_path = path;
             uint32_t n = 0;
