@@ -23,11 +23,11 @@ void packed_narrow(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_
 // under Auto. Measured against the one-vector tiles (M 32 and 256, K 4 to 1024, op(B) both ways):
 // N 10, K 128: 145 vs 90 GFLOP/s; N 3: 75 vs 27. With N of 13 and more the tiles use enough lanes to
 // win, and at K < 8 the short-K kernel (op(B) in registers) does.
-constexpr int64_t kNarrowDotMinK = 8, kNarrowDotAutoMaxN = 12;
+constexpr int64_t kNarrowDotMinK = 8;
 bool narrow_dot(const GemmArgs& g) {
     if (g.ta != Trans::No || g.N > simd::kNarrowDotMaxN) return false;
     if (gemm_path == GemmPath::NarrowDot) return true;
-    return gemm_path == GemmPath::Auto && g.K >= kNarrowDotMinK && g.N <= kNarrowDotAutoMaxN;
+    return gemm_path == GemmPath::Auto && g.K >= kNarrowDotMinK;
 }
 // Direct path: 16 rows x 1 vector for N <= one vector, else 12 rows x 2 vectors (or the narrow dot
 // kernel, above).

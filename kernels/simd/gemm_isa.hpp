@@ -84,7 +84,7 @@ namespace nnfs::kernels::detail {
 // Which path sgemm takes: chosen from the shape (Auto), or forced (tests exercise every path with
 // it; set it only while no sgemm runs). SmallM applies to M <= kSmallMMax only (Auto's choice there
 // too); Packed and Direct force those paths for every M (Direct: its tiles, never the narrow dot
-// kernel); NarrowDot forces AVX-512's narrow dot-product kernel where it applies (op(A) = A, N <= 16),
+// kernel); NarrowDot forces AVX-512's narrow dot-product kernel where it applies (op(A) = A, N <= 12),
 // the direct path elsewhere and on other instruction sets.
 enum class GemmPath { Auto, Packed, Direct, SmallM, NarrowDot };
 extern GemmPath gemm_path;

@@ -555,32 +555,34 @@ NNFS_ALWAYS_INLINE void small_k_b(const GemmArgs& g, xsimd::batch<float, Arch> (
 #if defined(__AVX512F__)
     if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
         constexpr int S = K * NV;  // vectors of the block, at most: N K <= W K NV floats
-        if (g.ldb == K && S <= 8) {
-            __m512 s[S + S % 2];
+        if constexpr (S <= 8) {  // (larger blocks: the gathers below)
+            if (g.ldb == K) {
+                __m512 s[S + S % 2];
 #pragma GCC unroll 16
-            for (int q = 0; q < S + S % 2; ++q) {
-                const int64_t left = N * K - q * W;
-                s[q] = left >= W ? _mm512_loadu_ps(g.B + q * W) : left > 0 ? __m512(load<Arch>(g.B + q * W, Tail{left})) : _mm512_setzero_ps();
-            }
-            const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-#pragma GCC unroll 8
-            for (int k = 0; k < K; ++k)
-#pragma GCC unroll 4
-                for (int v = 0; v < NV; ++v) {
-                    // float f = (v W + l) K + k sits in vector pair f / 32 at index f % 32 (the permute
-                    // reads the low five bits of the index)
-                    const __m512i f = _mm512_add_epi32(_mm512_mullo_epi32(iota, _mm512_set1_epi32(K)), _mm512_set1_epi32(v * W * K + k));
-                    __m512 r = _mm512_setzero_ps();
-#pragma GCC unroll 8
-                    for (int p = 0; p < (S + 1) / 2; ++p) {
-                        __mmask16 lanes = 0;
-#pragma GCC unroll 16
-                        for (int l = 0; l < W; ++l) lanes = static_cast<__mmask16>(lanes | (((v * W + l) * K + k) / 32 == p ? 1u << l : 0u));
-                        if (lanes) r = _mm512_mask_blend_ps(lanes, r, _mm512_permutex2var_ps(s[2 * p], f, s[2 * p + 1]));
-                    }
-                    b[k][v] = r;
+                for (int q = 0; q < S + S % 2; ++q) {
+                    const int64_t left = N * K - q * W;
+                    s[q] = left >= W ? _mm512_loadu_ps(g.B + q * W) : left > 0 ? __m512(load<Arch>(g.B + q * W, Tail{left})) : _mm512_setzero_ps();
                 }
-            return;
+                const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+#pragma GCC unroll 8
+                for (int k = 0; k < K; ++k)
+#pragma GCC unroll 4
+                    for (int v = 0; v < NV; ++v) {
+                        // float f = (v W + l) K + k sits in vector pair f / 32 at index f % 32 (the permute
+                        // reads the low five bits of the index)
+                        const __m512i f = _mm512_add_epi32(_mm512_mullo_epi32(iota, _mm512_set1_epi32(K)), _mm512_set1_epi32(v * W * K + k));
+                        __m512 r = _mm512_setzero_ps();
+#pragma GCC unroll 8
+                        for (int p = 0; p < (S + 1) / 2; ++p) {
+                            __mmask16 lanes = 0;
+#pragma GCC unroll 16
+                            for (int l = 0; l < W; ++l) lanes = static_cast<__mmask16>(lanes | (((v * W + l) * K + k) / 32 == p ? 1u << l : 0u));
+                            if (lanes) r = _mm512_mask_blend_ps(lanes, r, _mm512_permutex2var_ps(s[2 * p], f, s[2 * p + 1]));
+                        }
+                        b[k][v] = r;
+                    }
+                return;
+            }
         }
     }
 #endif
@@ -612,9 +614,14 @@ NNFS_ALWAYS_INLINE void small_k_b(const GemmArgs& g, xsimd::batch<float, Arch> (
 // at a time, c(i, :) = act(alpha sum_k a(i, k) b(k, :) + beta c(i, :) + bias), each element with the
 // arithmetic of the micro-kernel (fma over k in order from zero, then the same epilogue). The Iris
 // layer (32x16x4) is a few hundred cycles: the tiled kernels' row pointers, the copy of op(B) through a
-// scratch buffer and the partial-tile buffers cost more than its 128 FMAs; the epilogue's choices
-// (beta, bias) are made once per call, not per row.
-template <class Arch, int K, int NV, Activation Act, bool Beta, bool Bias, bool Scale>
+// scratch buffer and the partial-tile buffers cost more than its 128 FMAs.
+// Epi: the epilogue of every tile. Generic: store_act's run-time choices (beta, bias) and alpha's
+// multiply; Plain / PlainBias: alpha 1, beta 0 (the plain product, Linear's forward), no branch and no
+// multiply (x * 1 == x exactly: the same bits). Only these three: every variant is a copy of the loop in
+// each of the 64 (K, NV, activation) instantiations, and compile time (sanitizer builds especially)
+// grows with them.
+enum class SmallKEpi { Generic, Plain, PlainBias };
+template <class Arch, int K, int NV, Activation Act, SmallKEpi Epi>
 NNFS_ALWAYS_INLINE void small_k_loop(const GemmArgs& g, int64_t m0, int64_t m1, const xsimd::batch<float, Arch> (&b)[K][NV],
                   const float* bias) {
     using V = xsimd::batch<float, Arch>;
@@ -638,7 +645,10 @@ NNFS_ALWAYS_INLINE void small_k_loop(const GemmArgs& g, int64_t m0, int64_t m1, 
                 for (int v = 0; v < NV; ++v) c[r][v] = xsimd::fma(ak, b[k][v], c[r][v]);
             }
         }
-        store_loop<Arch, RR, NV, Act, Beta, Bias, Scale>(c, c_out, ldo, t);
+        if constexpr (Epi == SmallKEpi::Generic)
+            store_act<Arch, RR, NV, Act>(c, c_out, ldo, t);
+        else
+            store_loop<Arch, RR, NV, Act, false, Epi == SmallKEpi::PlainBias, false>(c, c_out, ldo, t);
     };
     int64_t i = m0;
     if (N == NR) {
@@ -649,14 +659,16 @@ NNFS_ALWAYS_INLINE void small_k_loop(const GemmArgs& g, int64_t m0, int64_t m1, 
     for (; i < m1; ++i) {  // through a row buffer: columns past N are neither read nor written
         alignas(64) float buf[NR];
         float* crow = C + i * ldc;
-        if constexpr (Beta)
+        if (g.beta != 0.0f)
             for (int j = 0; j < NR; ++j) buf[j] = j < N ? crow[j] : 0.0f;
         rows(std::integral_constant<int, 1>{}, i, buf, NR);
         for (int64_t j = 0; j < N; ++j) crow[j] = buf[j];
     }
 }
 
-template <class Arch, int K, int NV, Activation Act>
+// op(B) and the bias are loaded once per call (one copy per K and NV), then one loop per activation and
+// epilogue, each inlined with op(B) in registers.
+template <class Arch, int K, int NV>
 void gemm_small_k_rows(const GemmArgs& g, int64_t m0, int64_t m1) {
     using V = xsimd::batch<float, Arch>;
     constexpr int NR = NV * static_cast<int>(V::size);
@@ -665,36 +677,36 @@ void gemm_small_k_rows(const GemmArgs& g, int64_t m0, int64_t m1) {
     alignas(64) float bias[NR];
     if (g.ep.bias)
         for (int j = 0; j < NR; ++j) bias[j] = j < g.N ? g.ep.bias[j] : 0.0f;
-    // One loop per epilogue; alpha 1 with beta 0 (Linear's forward, the plain product) skips the scaling.
-    const auto loop = [&](auto beta, auto scale) {
-        if (g.ep.bias) small_k_loop<Arch, K, NV, Act, beta.value, true, scale.value>(g, m0, m1, b, bias);
-        else small_k_loop<Arch, K, NV, Act, beta.value, false, scale.value>(g, m0, m1, b, nullptr);
+    const float* bias_or_null = g.ep.bias ? bias : nullptr;
+    const bool plain = g.beta == 0.0f && g.alpha == 1.0f;
+    // Sigmoid and Tanh take the generic loop only: their inlined math makes every copy costly to compile.
+    const auto loops = [&](auto act) {
+        constexpr Activation Act = decltype(act)::value;
+        if constexpr (Act == Activation::Identity || Act == Activation::ReLU) {
+            if (plain && g.ep.bias) return small_k_loop<Arch, K, NV, Act, SmallKEpi::PlainBias>(g, m0, m1, b, bias);
+            if (plain) return small_k_loop<Arch, K, NV, Act, SmallKEpi::Plain>(g, m0, m1, b, nullptr);
+        }
+        small_k_loop<Arch, K, NV, Act, SmallKEpi::Generic>(g, m0, m1, b, bias_or_null);
     };
-    if (g.beta != 0.0f) loop(std::true_type{}, std::true_type{});
-    else if (g.alpha != 1.0f) loop(std::false_type{}, std::true_type{});
-    else loop(std::false_type{}, std::false_type{});
-}
-template <class Arch, int K, int NV>
-void gemm_small_k_act(const GemmArgs& g, int64_t m0, int64_t m1) {
     switch (g.ep.act) {
-        case Activation::Identity: gemm_small_k_rows<Arch, K, NV, Activation::Identity>(g, m0, m1); break;
-        case Activation::ReLU: gemm_small_k_rows<Arch, K, NV, Activation::ReLU>(g, m0, m1); break;
-        case Activation::Sigmoid: gemm_small_k_rows<Arch, K, NV, Activation::Sigmoid>(g, m0, m1); break;
-        case Activation::Tanh: gemm_small_k_rows<Arch, K, NV, Activation::Tanh>(g, m0, m1); break;
+        case Activation::Identity: loops(std::integral_constant<Activation, Activation::Identity>{}); break;
+        case Activation::ReLU: loops(std::integral_constant<Activation, Activation::ReLU>{}); break;
+        case Activation::Sigmoid: loops(std::integral_constant<Activation, Activation::Sigmoid>{}); break;
+        case Activation::Tanh: loops(std::integral_constant<Activation, Activation::Tanh>{}); break;
     }
 }
 
 template <class Arch, int NV>
 bool gemm_small_k(const GemmArgs& g, int64_t m0, int64_t m1) {
     switch (g.K) {
-        case 1: gemm_small_k_act<Arch, 1, NV>(g, m0, m1); return true;
-        case 2: gemm_small_k_act<Arch, 2, NV>(g, m0, m1); return true;
-        case 3: gemm_small_k_act<Arch, 3, NV>(g, m0, m1); return true;
-        case 4: gemm_small_k_act<Arch, 4, NV>(g, m0, m1); return true;
-        case 5: gemm_small_k_act<Arch, 5, NV>(g, m0, m1); return true;
-        case 6: gemm_small_k_act<Arch, 6, NV>(g, m0, m1); return true;
-        case 7: gemm_small_k_act<Arch, 7, NV>(g, m0, m1); return true;
-        case 8: gemm_small_k_act<Arch, 8, NV>(g, m0, m1); return true;
+        case 1: gemm_small_k_rows<Arch, 1, NV>(g, m0, m1); return true;
+        case 2: gemm_small_k_rows<Arch, 2, NV>(g, m0, m1); return true;
+        case 3: gemm_small_k_rows<Arch, 3, NV>(g, m0, m1); return true;
+        case 4: gemm_small_k_rows<Arch, 4, NV>(g, m0, m1); return true;
+        case 5: gemm_small_k_rows<Arch, 5, NV>(g, m0, m1); return true;
+        case 6: gemm_small_k_rows<Arch, 6, NV>(g, m0, m1); return true;
+        case 7: gemm_small_k_rows<Arch, 7, NV>(g, m0, m1); return true;
+        case 8: gemm_small_k_rows<Arch, 8, NV>(g, m0, m1); return true;
         default: return false;
     }
 }

@@ -1,4 +1,4 @@
-// SGEMM for narrow C (N <= 16) with op(A) = A, on AVX-512: the 10-class head's forward, x W^T with
+// SGEMM for narrow C (N <= 12) with op(A) = A, on AVX-512: the 10-class head's forward, x W^T with
 // W 10 x K. Instantiated in kernels/isa/gemm_avx512.cpp only (the ODR rule of gemm_kernel.hpp holds:
 // every function is a template on Arch).
 //
@@ -27,9 +27,10 @@
 
 namespace nnfs::kernels::simd {
 
-inline constexpr int64_t kNarrowDotMaxN = 16;
+// Up to 12 columns (NQ <= 6): past that the one-vector tiles use enough of their lanes to be faster.
+inline constexpr int64_t kNarrowDotMaxN = 12;
 
-// op(B) (K x N, N <= 16) into Bp (ceil(K / 8) blocks of NQ vectors of 16 floats), see above.
+// op(B) (K x N, N <= 12) into Bp (ceil(K / 8) blocks of NQ vectors of 16 floats), see above.
 template <class Arch>
 void narrow_dot_pack_b(float* Bp, const GemmArgs& g, int nq) {
     const int64_t nkb = (g.K + 7) / 8;
@@ -52,7 +53,7 @@ void narrow_dot_pack_b(float* Bp, const GemmArgs& g, int nq) {
 }
 
 // The column sums of one row: lane n = the sum of the 8-lane half holding column n (x[q]: columns 2q
-// and 2q + 1), for n < 2 NQ.
+// and 2q + 1), for n < 2 NQ (NQ <= 8).
 template <class Arch, int NQ>
 NNFS_ALWAYS_INLINE __m512 narrow_dot_reduce(const __m512 (&x)[NQ]) {
     const __m512 zero = _mm512_setzero_ps();
@@ -77,7 +78,7 @@ NNFS_ALWAYS_INLINE __m512 narrow_dot_reduce(const __m512 (&x)[NQ]) {
 }
 
 // Rows [m0, m1) of C, R rows a tile (then single rows), NQ accumulators a row.
-template <class Arch, int NQ, int R, Activation Act>
+template <class Arch, int NQ, int R>
 void narrow_dot_rows(const GemmArgs& g, const float* Bp, int64_t m0, int64_t m1) {
     const int64_t K = g.K, lda = g.lda, kb_full = K / 8, k_tail = K % 8;
     const __mmask8 tail_mask = static_cast<__mmask8>((1u << k_tail) - 1);
@@ -115,7 +116,14 @@ void narrow_dot_rows(const GemmArgs& g, const float* Bp, int64_t m0, int64_t m1)
             __m512 x = _mm512_mul_ps(narrow_dot_reduce<Arch, NQ>(acc[r]), alpha);
             if (g.beta != 0.0f) x = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(cols, c), x);
             if (g.ep.bias) x = _mm512_add_ps(x, bias);
-            _mm512_mask_storeu_ps(c, cols, activate<Arch, Act>(xsimd::batch<float, Arch>(x)));
+            const xsimd::batch<float, Arch> v(x);
+            switch (g.ep.act) {  // once a row (against 8 NQ K FMAs): one copy of the loop, not four
+                case Activation::Identity: x = v; break;
+                case Activation::ReLU: x = activate<Arch, Activation::ReLU>(v); break;
+                case Activation::Sigmoid: x = activate<Arch, Activation::Sigmoid>(v); break;
+                case Activation::Tanh: x = activate<Arch, Activation::Tanh>(v); break;
+            }
+            _mm512_mask_storeu_ps(c, cols, x);
         }
     };
     int64_t i = m0;
@@ -123,18 +131,10 @@ void narrow_dot_rows(const GemmArgs& g, const float* Bp, int64_t m0, int64_t m1)
     for (; i < m1; ++i) tile(std::integral_constant<int, 1>{}, i);
 }
 
-template <class Arch, int NQ>
-void narrow_dot_act(const GemmArgs& g, const float* Bp, int64_t m0, int64_t m1) {
-    // Rows a tile: about 24 accumulators, at most 8 rows (N = 10: 4 rows x 5; 3 or 5 rows measured no
-    // faster, 6 spill; software prefetch of the rows of A gained nothing).
-    constexpr int R = 24 / NQ < 8 ? 24 / NQ : 8;
-    switch (g.ep.act) {
-        case Activation::Identity: narrow_dot_rows<Arch, NQ, R, Activation::Identity>(g, Bp, m0, m1); break;
-        case Activation::ReLU: narrow_dot_rows<Arch, NQ, R, Activation::ReLU>(g, Bp, m0, m1); break;
-        case Activation::Sigmoid: narrow_dot_rows<Arch, NQ, R, Activation::Sigmoid>(g, Bp, m0, m1); break;
-        case Activation::Tanh: narrow_dot_rows<Arch, NQ, R, Activation::Tanh>(g, Bp, m0, m1); break;
-    }
-}
+// Rows a tile: about 24 accumulators, at most 8 rows (N = 10: 4 rows x 5; 3 or 5 rows measured no
+// faster, 6 spill; software prefetch of the rows of A gained nothing).
+template <int NQ>
+inline constexpr int kNarrowDotRows = 24 / NQ < 8 ? 24 / NQ : 8;
 
 // C[m0:m1, :] for ta = N, N <= kNarrowDotMaxN, K >= 1.
 template <class Arch>
@@ -143,14 +143,12 @@ void gemm_narrow_dot(const GemmArgs& g, int64_t m0, int64_t m1) {
     float* Bp = scratch<Arch, 5>((g.K + 7) / 8 * nq * 16);
     narrow_dot_pack_b<Arch>(Bp, g, nq);
     switch (nq) {
-        case 1: narrow_dot_act<Arch, 1>(g, Bp, m0, m1); break;
-        case 2: narrow_dot_act<Arch, 2>(g, Bp, m0, m1); break;
-        case 3: narrow_dot_act<Arch, 3>(g, Bp, m0, m1); break;
-        case 4: narrow_dot_act<Arch, 4>(g, Bp, m0, m1); break;
-        case 5: narrow_dot_act<Arch, 5>(g, Bp, m0, m1); break;
-        case 6: narrow_dot_act<Arch, 6>(g, Bp, m0, m1); break;
-        case 7: narrow_dot_act<Arch, 7>(g, Bp, m0, m1); break;
-        default: narrow_dot_act<Arch, 8>(g, Bp, m0, m1); break;
+        case 1: narrow_dot_rows<Arch, 1, kNarrowDotRows<1>>(g, Bp, m0, m1); break;
+        case 2: narrow_dot_rows<Arch, 2, kNarrowDotRows<2>>(g, Bp, m0, m1); break;
+        case 3: narrow_dot_rows<Arch, 3, kNarrowDotRows<3>>(g, Bp, m0, m1); break;
+        case 4: narrow_dot_rows<Arch, 4, kNarrowDotRows<4>>(g, Bp, m0, m1); break;
+        case 5: narrow_dot_rows<Arch, 5, kNarrowDotRows<5>>(g, Bp, m0, m1); break;
+        default: static_assert(kNarrowDotMaxN == 12); narrow_dot_rows<Arch, 6, kNarrowDotRows<6>>(g, Bp, m0, m1); break;
     }
 }
 
