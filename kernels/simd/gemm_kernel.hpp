@@ -41,7 +41,8 @@ using detail::GemmBlocking;
 
 // ---------------------------------------------------------------------------------------------
 // Per-thread packing buffer: 64-byte aligned, grown once, reused by every later call (Id: 0 the packed
-// B panel, 1 the packed A block, 2 the direct path's copy of op(B), 3 its copy of a partial A tile).
+// B panel, 1 the packed A block, 2 the direct path's copy of op(B), 3 its copy of a partial A tile, 4 the
+// small-M path's copy of op(A) = A^T, 5 the narrow dot kernel's packed op(B)).
 template <class Arch, int Id>
 struct Scratch {
     float* data = nullptr;
