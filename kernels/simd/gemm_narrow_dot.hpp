@@ -136,7 +136,8 @@ void narrow_dot_rows(const GemmArgs& g, const float* Bp, int64_t m0, int64_t m1)
 template <int NQ>
 inline constexpr int kNarrowDotRows = 24 / NQ < 8 ? 24 / NQ : 8;
 
-// C[m0:m1, :] for ta = N, N <= kNarrowDotMaxN, K >= 1.
+// C[m0:m1, :] for ta = N, N <= kNarrowDotMaxN, K >= 1. With rows split among threads each packs its own
+// copy of op(B): N K floats, against the (m1 - m0) N K FMAs that follow, and no barrier to share one.
 template <class Arch>
 void gemm_narrow_dot(const GemmArgs& g, int64_t m0, int64_t m1) {
     const int nq = static_cast<int>((g.N + 1) / 2);
