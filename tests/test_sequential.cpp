@@ -306,6 +306,45 @@ TEST_CASE("every module accepts its own last output as its next input (m.forward
     check(net, "Sequential");
 }
 
+TEST_CASE("a Linear fed its own output (alone or fused with the activation after it) multiplies and keeps the input as given") {
+    // The GEMM writes the buffer it would read: the layer must multiply from a copy, and backward must
+    // see that copy. 50 rows span several register tiles of every SGEMM path, so reading a row after
+    // an earlier tile overwrote it would show.
+    t::Rng rng(78);
+    const Tensor x = rng.uniform_tensor({50, 9}, -1.0, 1.0);
+    const Tensor dy = rng.uniform_tensor({50, 9}, -1.0, 1.0);
+    auto run = [&](Module& m, bool alias) {
+        m.forward(x);
+        const Tensor out = alias ? m.forward(m.forward(x)) : m.forward(Tensor(m.forward(x)));
+        for (nnfs::Parameter* p : m.parameters()) p->grad.fill(0.0f);
+        const Tensor dx = m.backward(dy);
+        std::vector<Tensor> grads;
+        for (nnfs::Parameter* p : m.parameters()) grads.push_back(p->grad);
+        return std::make_pair(std::vector<Tensor>{out, dx}, grads);
+    };
+    auto mismatches = [](const Tensor& a, const Tensor& b) {
+        REQUIRE(a.shape() == b.shape());
+        int64_t n = 0;
+        for (int64_t i = 0; i < a.numel(); ++i) n += a.data()[i] != b.data()[i];
+        return n;
+    };
+    auto check = [&](Module& m, const char* what) {
+        CAPTURE(std::string(what));
+        const auto [copy_out, copy_grads] = run(m, false);
+        const auto [alias_out, alias_grads] = run(m, true);
+        for (size_t i = 0; i < copy_out.size(); ++i) CHECK(mismatches(alias_out[i], copy_out[i]) == 0);
+        REQUIRE(alias_grads.size() == copy_grads.size());
+        for (size_t i = 0; i < copy_grads.size(); ++i) CHECK(mismatches(alias_grads[i], copy_grads[i]) == 0);
+    };
+    nnfs::manual_seed(5);
+    nnfs::Linear lin(9, 9);
+    check(lin, "Linear");
+    nnfs::Sequential fused;  // one fused pair: its GEMM writes the activation's output, the net's output
+    fused.emplace<nnfs::Linear>(9, 9);
+    fused.emplace<nnfs::Sigmoid>();
+    check(fused, "Sequential of Linear + Sigmoid");
+}
+
 namespace {
 std::string joined(const std::vector<std::string>& names) {
     std::string s;

@@ -15,6 +15,8 @@ public:
     kernels::Activation kind() const { return kind_; }
     // For Linear::forward_fused: the output buffer, sized, to be written by the fused GEMM; counts as a forward.
     Tensor& fused_output(const Shape& shape);
+    // The last output (what fused_output returned).
+    const Tensor& output() const { return output_; }
     // For Linear::backward_fused: backward over a (rows, cols) output that also adds the column sums of
     // the input gradient into col_sum (cols floats: the bias gradient of the Linear before), in one pass.
     const Tensor& backward_column_sum(const Tensor& grad_output, float* col_sum);
