@@ -344,6 +344,37 @@ TEST_CASE("sgemm narrow dot path: N 1..14, K around its 8-float blocks, rows aro
     }
 }
 
+// op(A) = A, op(B) = B^T on AVX-512: dot products of rows of A and B read in place, tiles of 6 rows x 4
+// columns with rows and columns past the edge clamped (computed, not stored), K in 16-float steps two
+// at a time (masked tail), B in blocks of rows that stay in L2 (K 1040, N 140: two blocks). Forced for
+// every shape (other ISAs and op(B) = B: Auto's path).
+TEST_CASE("sgemm dot path (NT): rows around its 6-row tiles, N around its 4 columns, K around 16 and 32") {
+    Restore restore;
+    k::detail::gemm_path = k::detail::GemmPath::DotNT;
+    uint32_t n = 0;
+    for (Isa isa : runnable_isas()) {
+        k::set_max_isa(isa);
+        for (Trans tb : kTrans)
+            for (int64_t N : {1, 2, 3, 4, 5, 7, 8, 13, 17, 31})
+                for (int64_t K : {1, 15, 16, 17, 33, 100})
+                    for (int64_t M : {1, 5, 6, 7, 12, 13, 25}) {
+                        ++n;
+                        const Case c{.tb = tb, .M = M, .N = N, .K = K,
+                                     .alpha = n % 3 == 0 ? 1.0f : -0.75f, .beta = n % 4 == 0 ? 0.0f : 1.5f,
+                                     .pad_a = n % 2 == 0 ? 5 : 0, .pad_b = n % 3 == 0 ? 1 : 0, .pad_c = n % 5 == 0 ? 3 : 0,
+                                     .bias = n % 3 == 1,
+                                     .act = n % 7 == 3 ? Activation::Sigmoid : (n % 7 == 5 ? Activation::ReLU : Activation::Identity)};
+                        check_case(c, n);
+                    }
+        for (int64_t M : {6, 13}) {
+            ++n;
+            check_case(Case{.tb = Trans::Yes, .M = M, .N = 140, .K = 1040, .beta = 0.5f, .pad_b = 16, .bias = true,
+                            .act = Activation::Tanh},
+                       n);
+        }
+    }
+}
+
 TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both paths") {
     Restore restore;
     for (Isa isa : runnable_isas()) {
@@ -434,6 +465,8 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
         {Trans::No, Trans::Yes, 280, 300, 900}, {Trans::No, Trans::No, 140, 4200, 40},
         // narrow C: split along M with a shared B panel, several kc blocks
         {Trans::No, Trans::No, 600, 12, 1500},
+        // the dot path: 11 row tiles (the last of one row), two blocks of B's rows
+        {Trans::No, Trans::Yes, 61, 253, 800},
     };
     // Case n of a shape (odd n: beta 0, no bias, identity; even n: beta 0.5, bias, act) against the
     // reference on 1 and on 2 threads, and the two results bitwise equal.
@@ -448,7 +481,7 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
     };
     for (Isa isa : runnable_isas()) {
         for (auto path : {k::detail::GemmPath::Auto, k::detail::GemmPath::Packed, k::detail::GemmPath::Direct,
-                          k::detail::GemmPath::NarrowDot}) {
+                          k::detail::GemmPath::NarrowDot, k::detail::GemmPath::DotNT}) {
             k::set_max_isa(isa);
             k::detail::gemm_path = path;
             uint32_t n = 0;

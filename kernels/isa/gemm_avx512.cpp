@@ -1,5 +1,6 @@
 // SGEMM for avx512: the instantiations of kernels/simd/gemm_kernel.hpp for xsimd::avx512f.
 // Compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma (kernels/CMakeLists.txt); called only when the CPU and OS support it.
+#include "simd/gemm_dot_nt.hpp"
 #include "simd/gemm_kernel.hpp"
 #include "simd/gemm_narrow_dot.hpp"
 #include "simd/gemm_small_m.hpp"
@@ -39,9 +40,10 @@ void direct(const GemmArgs& g, int64_t m0, int64_t m1) {
 }
 // Small-M path: 16 vector accumulators.
 void small_m(const GemmArgs& g, int64_t n0, int64_t n1) { simd::gemm_small_m<Arch, 16>(g, n0, n1); }
+void dot_nt(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_dot_nt<Arch>(g, m0, m1); }
 
 }  // namespace
 
-const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct, &small_m};
+const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct, &small_m, &dot_nt};
 
 }  // namespace nnfs::kernels::detail

@@ -68,6 +68,10 @@ struct GemmIsa {
     // Small-M path (M <= kSmallMMax rows of C; kernels/simd/gemm_small_m.hpp) over the columns
     // C[:, n0:n1]: op(B) streamed in place, never copied. Any column split gives identical results.
     void (*small_m)(const GemmArgs& g, int64_t n0, int64_t n1);
+    // Dot-product path for op(A) = A, op(B) = B^T (null where the ISA has none): rows of A and of B read
+    // in place, every C element a dot product (kernels/simd/gemm_dot_nt.hpp), over the rows C[m0:m1, :].
+    // Any row split gives identical results.
+    void (*dot_nt)(const GemmArgs& g, int64_t m0, int64_t m1);
 };
 
 // Rows of C up to which sgemm takes the small-M path (batch-1 inference, tiny batches).
@@ -85,8 +89,9 @@ namespace nnfs::kernels::detail {
 // it; set it only while no sgemm runs). SmallM applies to M <= kSmallMMax only (Auto's choice there
 // too); Packed and Direct force those paths for every M (Direct: its tiles, never the narrow dot
 // kernel); NarrowDot forces AVX-512's narrow dot-product kernel where it applies (op(A) = A, N <= 12),
-// the direct path elsewhere and on other instruction sets.
-enum class GemmPath { Auto, Packed, Direct, SmallM, NarrowDot };
+// the direct path elsewhere and on other instruction sets; DotNT forces AVX-512's dot-product path for
+// op(A) = A, op(B) = B^T, Auto's choice elsewhere.
+enum class GemmPath { Auto, Packed, Direct, SmallM, NarrowDot, DotNT };
 extern GemmPath gemm_path;
 
 // The dispatched SGEMM (kernels/gemm.cpp): the table's sgemm_fused entry.
