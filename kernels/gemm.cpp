@@ -6,11 +6,13 @@
 // Threads: C is cut into one rectangle per thread, along M at multiples of MR (the threads then share
 // the packed B panels, GemmTeam) or along N at multiples of NR (each thread runs the whole packed
 // algorithm on its columns with its own buffers); the direct path: along M at multiples of its tile
-// height. Tiles stay on one grid, the path and the kc
-// blocks depend on the shape only, and K is never split among threads, so every C element is computed
-// by the same sequence of operations for any thread count: results are bitwise identical.
+// height. Tiles stay on one grid, the path and the kc blocks depend on the problem only (its shape, and
+// for the dot-product path the operands' alignment), never on the thread count, and K is never split
+// among threads, so every C element is computed by the same sequence of operations for any thread
+// count: results are bitwise identical.
 #include <omp.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -40,12 +42,17 @@ constexpr int64_t kSmallMCols = 64;
 // The dot-product path (op(A) = A, op(B) = B^T: Linear's forward) reads A and B in place; it beats
 // packing where B is used by few rows of A for its K: measured on AVX-512, one thread, against the path
 // Auto took before it (M 8 to 512, N 16 to 1024, K 16 to 1024): 1.0-3.9x within these bounds
-// (64x256x784 1.12x, 16x1024x256 1.5x), 0.94-0.99x just past them (M 128 and 256 at K 512). Rows of
-// 16-float multiples only: rows across cache lines run 15-30% slower. Rows go to threads in multiples
-// of its tile height.
+// (64x256x784 1.12x, 16x1024x256 1.5x), 0.94-0.99x just past them (M 128 and 256 at K 512). Rows
+// starting on cache lines only (64-byte aligned A and B, 16-float multiples for K and the leading
+// dimensions, as Linear's tensors): rows across cache lines run 15-30% slower (61x253x781: 0.82x). So
+// this one choice depends on the operands' addresses too: the same product of operands at other
+// addresses may round differently; the thread count never changes the bits. Rows go to threads in
+// multiples of its tile height.
 constexpr int64_t kDotRows = 6;
 bool dot_nt_pays(const GemmArgs& g) {
-    if (g.N <= 12 || g.K % 16 || g.lda % 16 || g.ldb % 16) return false;  // N <= 12: the narrow dot kernel
+    const auto misaligned = [](const float* p) { return reinterpret_cast<uintptr_t>(p) % 64 != 0; };
+    if (g.N <= 12 || g.K % 16 || g.lda % 16 || g.ldb % 16 || misaligned(g.A) || misaligned(g.B))
+        return false;  // N <= 12: the narrow dot kernel
     const int64_t max_m = g.K >= 768 ? 256 : g.K >= 512 ? 64 : g.K >= 256 ? 32 : g.K >= 64 ? 16 : 0;
     return g.M <= max_m;
 }
@@ -117,8 +124,8 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
         split_among_threads(M, kDotRows, threads, [&](int64_t m0, int64_t m1) { isa->dot_nt(g, m0, m1); });
         return;
     }
-    // Narrow C (N within one vector) takes one-vector tiles. Every choice here depends on the shape
-    // only, never on the thread count.
+    // Narrow C (N within one vector) takes one-vector tiles. Every choice here depends on the shape,
+    // never on the thread count.
     const bool narrow = N <= isa->nr_narrow;
     const bool direct = gemm_path == GemmPath::Auto
                             ? macs <= kDirectMaxMacs || (narrow ? K <= kDirectMaxNarrowK : K * N <= kDirectMaxB)
