@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -320,19 +321,19 @@ TEST_CASE("sgemm direct path: short K (op(B) in registers), every ISA and transp
 
 TEST_CASE("sgemm direct path: the same sizes") { size_sweep(k::detail::GemmPath::Direct); }
 
-// Narrow C with op(A) = A on AVX-512: dot products with the lanes along K, two columns a vector, K in
-// blocks of 8 (masked last block), rows in tiles of 24 / NQ (then single rows), a reduction per row.
-// Forced for every N up to 12 (other ISAs: the direct path); N of 13 and more fall back to the direct tiles.
-TEST_CASE("sgemm narrow dot path: N 1..14, K around its 8-float blocks, rows around its tiles") {
+// A forced path over every ISA, both op(B), and the grid Ns x Ks x Ms, with alpha, beta, leading-dimension
+// pads, bias and activation varied from case to case.
+static void check_path_grid(k::detail::GemmPath path, std::initializer_list<int64_t> Ns, std::initializer_list<int64_t> Ks,
+                     std::initializer_list<int64_t> Ms) {
     Restore restore;
-    k::detail::gemm_path = k::detail::GemmPath::NarrowDot;
+    k::detail::gemm_path = path;
     uint32_t n = 0;
     for (Isa isa : runnable_isas()) {
         k::set_max_isa(isa);
         for (Trans tb : kTrans)
-            for (int64_t N = 1; N <= 14; ++N)
-                for (int64_t K : {1, 7, 8, 9, 16, 17, 63, 128, 131})
-                    for (int64_t M : {1, 3, 8, 9, 25}) {
+            for (int64_t N : Ns)
+                for (int64_t K : Ks)
+                    for (int64_t M : Ms) {
                         ++n;
                         const Case c{.tb = tb, .M = M, .N = N, .K = K,
                                      .alpha = n % 3 == 0 ? 1.0f : -0.75f, .beta = n % 4 == 0 ? 0.0f : 1.5f,
@@ -344,34 +345,29 @@ TEST_CASE("sgemm narrow dot path: N 1..14, K around its 8-float blocks, rows aro
     }
 }
 
+// Narrow C with op(A) = A on AVX-512: dot products with the lanes along K, two columns a vector, K in
+// blocks of 8 (masked last block), rows in tiles of 24 / NQ (then single rows), a reduction per row.
+// Forced for every N up to 12 (other ISAs: the direct path); N of 13 and more fall back to the direct tiles.
+TEST_CASE("sgemm narrow dot path: N 1..14, K around its 8-float blocks, rows around its tiles") {
+    check_path_grid(k::detail::GemmPath::NarrowDot, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14},
+                    {1, 7, 8, 9, 16, 17, 63, 128, 131}, {1, 3, 8, 9, 25});
+}
+
 // op(A) = A, op(B) = B^T on AVX-512: dot products of rows of A and B read in place, tiles of 6 rows x 4
 // columns with rows and columns past the edge clamped (computed, not stored), K in 16-float steps two
 // at a time (masked tail), B in blocks of rows that stay in L2 (K 1040, N 140: two blocks). Forced for
 // every shape (other ISAs and op(B) = B: Auto's path).
 TEST_CASE("sgemm dot path (NT): rows around its 6-row tiles, N around its 4 columns, K around 16 and 32") {
+    check_path_grid(k::detail::GemmPath::DotNT, {1, 2, 3, 4, 5, 7, 8, 13, 17, 31}, {1, 15, 16, 17, 33, 100},
+                    {1, 5, 6, 7, 12, 13, 25});
     Restore restore;
     k::detail::gemm_path = k::detail::GemmPath::DotNT;
-    uint32_t n = 0;
     for (Isa isa : runnable_isas()) {
         k::set_max_isa(isa);
-        for (Trans tb : kTrans)
-            for (int64_t N : {1, 2, 3, 4, 5, 7, 8, 13, 17, 31})
-                for (int64_t K : {1, 15, 16, 17, 33, 100})
-                    for (int64_t M : {1, 5, 6, 7, 12, 13, 25}) {
-                        ++n;
-                        const Case c{.tb = tb, .M = M, .N = N, .K = K,
-                                     .alpha = n % 3 == 0 ? 1.0f : -0.75f, .beta = n % 4 == 0 ? 0.0f : 1.5f,
-                                     .pad_a = n % 2 == 0 ? 5 : 0, .pad_b = n % 3 == 0 ? 1 : 0, .pad_c = n % 5 == 0 ? 3 : 0,
-                                     .bias = n % 3 == 1,
-                                     .act = n % 7 == 3 ? Activation::Sigmoid : (n % 7 == 5 ? Activation::ReLU : Activation::Identity)};
-                        check_case(c, n);
-                    }
-        for (int64_t M : {6, 13}) {
-            ++n;
+        for (int64_t M : {6, 13})
             check_case(Case{.tb = Trans::Yes, .M = M, .N = 140, .K = 1040, .beta = 0.5f, .pad_b = 16, .bias = true,
                             .act = Activation::Tanh},
-                       n);
-        }
+                       static_cast<uint32_t>(M));
     }
 }
 
