@@ -170,10 +170,6 @@ void small_m_rows(const GemmArgs& g, int64_t n0, int64_t n1) {
         a = buf;
         lda = g.K;
     }
-#ifndef NNFS_NO_PF_A
-    for (int i = 0; i < M; ++i)
-        for (int64_t k = 0; k < g.K; k += 16) __builtin_prefetch(a + i * lda + k, 0, 3);
-#endif
     constexpr int Per = Acc / M > 0 ? Acc / M : 1;
     // With one row of A the dot products are bound by streaming B from L2, which runs best with a
     // block spanning 64 floats (4 cache lines) a step: 1x256x784, one thread, AVX-512 4 rows 162 GB/s
