@@ -46,9 +46,7 @@ constexpr int64_t kSmallMCols = 64;
 // starting on cache lines only (64-byte aligned A and B, 16-float multiples for K and the leading
 // dimensions, as Linear's tensors): rows across cache lines run 15-30% slower (61x253x781: 0.82x). So
 // this one choice depends on the operands' addresses too: the same product of operands at other
-// addresses may round differently; the thread count never changes the bits. Rows go to threads in
-// multiples of its tile height.
-constexpr int64_t kDotRows = 6;
+// addresses may round differently; the thread count never changes the bits.
 bool dot_nt_pays(const GemmArgs& g) {
     const auto misaligned = [](const float* p) { return reinterpret_cast<uintptr_t>(p) % 64 != 0; };
     if (g.N <= 12 || g.K % 16 || g.lda % 16 || g.ldb % 16 || misaligned(g.A) || misaligned(g.B))
@@ -121,7 +119,7 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     }
     if (isa->dot_nt && ta == Trans::No && tb == Trans::Yes &&
         (gemm_path == GemmPath::DotNT || (gemm_path == GemmPath::Auto && dot_nt_pays(g)))) {
-        split_among_threads(M, kDotRows, threads, [&](int64_t m0, int64_t m1) { isa->dot_nt(g, m0, m1); });
+        split_among_threads(M, isa->dot_r, threads, [&](int64_t m0, int64_t m1) { isa->dot_nt(g, m0, m1); });
         return;
     }
     // Narrow C (N within one vector) takes one-vector tiles. Every choice here depends on the shape,

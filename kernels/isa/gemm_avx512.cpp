@@ -44,6 +44,6 @@ void dot_nt(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_dot_nt<Arch>
 
 }  // namespace
 
-const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct, &small_m, &dot_nt};
+const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct, &small_m, simd::kDotRows, &dot_nt};
 
 }  // namespace nnfs::kernels::detail

@@ -69,8 +69,9 @@ struct GemmIsa {
     // C[:, n0:n1]: op(B) streamed in place, never copied. Any column split gives identical results.
     void (*small_m)(const GemmArgs& g, int64_t n0, int64_t n1);
     // Dot-product path for op(A) = A, op(B) = B^T (null where the ISA has none): rows of A and of B read
-    // in place, every C element a dot product (kernels/simd/gemm_dot_nt.hpp), over the rows C[m0:m1, :].
-    // Any row split gives identical results.
+    // in place, every C element a dot product (kernels/simd/gemm_dot_nt.hpp), over the rows C[m0:m1, :],
+    // in tiles of dot_r rows. Any row split gives identical results.
+    int dot_r;
     void (*dot_nt)(const GemmArgs& g, int64_t m0, int64_t m1);
 };
 
