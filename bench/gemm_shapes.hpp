@@ -1,14 +1,13 @@
 // SGEMM problems shared by bm_gemm and the peer comparison: shapes, their labels and random operands.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
-#include <new>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "nnfs/kernels.hpp"
+#include "nnfs/tensor.hpp"
 
 namespace nnfs::bench {
 
@@ -39,28 +38,15 @@ inline std::vector<GemmShape> layer_shapes() {
     };
 }
 
-// 64-byte aligned storage, as a Tensor's (and what oneDNN and OpenBLAS recommend): every library
-// here gets the same operands, with rows of 16-float multiples starting on cache lines.
-template <class T>
-struct Aligned64 {
-    using value_type = T;
-    Aligned64() = default;
-    template <class U>
-    Aligned64(const Aligned64<U>&) {}
-    T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
-    void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t{64}); }
-    bool operator==(const Aligned64&) const { return true; }
-};
-
-// A, B uniform in [-1, 1) and C zero, sized for the shape.
+// A, B uniform in [-1, 1) and C zero, sized for the shape: Tensors, so 64-byte aligned (as what
+// oneDNN and OpenBLAS recommend), the same operands for every library.
 struct GemmOperands {
-    std::vector<float, Aligned64<float>> A, B, C;
-    explicit GemmOperands(const GemmShape& s)
-        : A(static_cast<size_t>(s.M * s.K)), B(static_cast<size_t>(s.K * s.N)), C(static_cast<size_t>(s.M * s.N)) {
+    Tensor A, B, C;
+    explicit GemmOperands(const GemmShape& s) : A(Shape{s.M * s.K}), B(Shape{s.K * s.N}), C(Shape{s.M * s.N}) {
         std::mt19937 rng(7);
         std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-        for (float& x : A) x = u(rng);
-        for (float& x : B) x = u(rng);
+        for (float& x : A.span()) x = u(rng);
+        for (float& x : B.span()) x = u(rng);
     }
 };
 
