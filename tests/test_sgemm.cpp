@@ -286,7 +286,9 @@ TEST_CASE("sgemm packed path: every partial tile height and width, every ISA and
 }
 
 // K <= 8 with N within two vectors: the direct path keeps op(B) in registers and runs row by row (4
-// rows a step, then single rows; whole rows of C or through a row buffer).
+// rows a step, then single rows; whole rows of C or through a row buffer). Each size runs twice: an
+// epilogue varied over alpha, beta, bias and activation, then the plain product (alpha 1, beta 0: Linear's
+// forward, its own loops for op(A) = A) with and without bias, identity, ReLU or Sigmoid.
 TEST_CASE("sgemm direct path: short K (op(B) in registers), every ISA and transposition") {
     Restore restore;
     k::detail::gemm_path = k::detail::GemmPath::Direct;
@@ -314,6 +316,11 @@ TEST_CASE("sgemm direct path: short K (op(B) in registers), every ISA and transp
                             c.pad_c = n % 5 == 0 ? 4 : 0;
                             c.bias = n % 3 == 1;
                             c.act = n % 7 == 3 ? Activation::Tanh : (n % 7 == 5 ? Activation::ReLU : Activation::Identity);
+                            check_case(c, n);
+                            c.alpha = 1.0f;
+                            c.beta = 0.0f;
+                            c.bias = n % 2 == 1;
+                            c.act = n % 3 == 0 ? Activation::Identity : (n % 3 == 1 ? Activation::ReLU : Activation::Sigmoid);
                             check_case(c, n);
                         }
     }
