@@ -4,9 +4,11 @@
 #include <omp.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <string>
 
 #include "nnfs/kernels.hpp"
+#include "denormal_scope.hpp"
 #include "simd/gemm_isa.hpp"
 #include "simd/vector_isa.hpp"
 #include "split_threads.hpp"
@@ -42,6 +44,12 @@ void split_elements(int64_t n, int64_t min_per_thread, Run run) {
 
 namespace detail {
 
+// On at start when the environment sets NNFS_FLUSH_DENORMAL to anything but "" or "0".
+std::atomic<bool> g_flush_denormal{[] {
+    const char* env = std::getenv("NNFS_FLUSH_DENORMAL");
+    return env && env[0] && !(env[0] == '0' && !env[1]);
+}()};
+
 constinit const VectorIsa vector_ref{};
 
 const VectorIsa& vector_isa(Isa isa) {
@@ -58,107 +66,136 @@ const VectorIsa& vector_isa(Isa isa) {
 
 void sgemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+    const detail::DenormalScope flush;
     detail::sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, Epilogue{});
 }
 void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                  const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epilogue) {
+    const detail::DenormalScope flush;
     detail::sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
 }
 
 void activation_forward(Activation act, float* dst, const float* src, int64_t n) {
+    const detail::DenormalScope flush;
     split_elements(n, kElementwiseMinPerThread,
                    [&](int64_t i, int64_t c) { table().activation_forward(act, dst + i, src + i, c); });
 }
 void activation_backward(Activation act, float* diff_src, const float* diff_dst, const float* dst, int64_t n) {
+    const detail::DenormalScope flush;
     split_elements(n, kElementwiseMinPerThread, [&](int64_t i, int64_t c) {
         table().activation_backward(act, diff_src + i, diff_dst + i, dst + i, c);
     });
 }
 void activation_backward_column_sum(Activation act, float* diff_src, const float* diff_dst, const float* dst,
                                     int64_t rows, int64_t cols, float* col_sum, bool accumulate) {
+    const detail::DenormalScope flush;
     table().activation_backward_column_sum(act, diff_src, diff_dst, dst, rows, cols, col_sum, accumulate);
 }
 
 void softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
+    const detail::DenormalScope flush;
     table().softmax_forward(dst, src, rows, cols);
 }
 void log_softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
+    const detail::DenormalScope flush;
     table().log_softmax_forward(dst, src, rows, cols);
 }
 void softmax_backward(float* diff_src, const float* diff_dst, const float* dst, int64_t rows, int64_t cols) {
+    const detail::DenormalScope flush;
     table().softmax_backward(diff_src, diff_dst, dst, rows, cols);
 }
 
 float cross_entropy_forward(float* prob, const float* logits, const int32_t* target, int64_t rows, int64_t cols) {
+    const detail::DenormalScope flush;
     return table().cross_entropy_forward(prob, logits, target, rows, cols);
 }
 void cross_entropy_backward(float* diff_logits, const float* prob, const int32_t* target, int64_t rows,
                             int64_t cols, float scale) {
+    const detail::DenormalScope flush;
     table().cross_entropy_backward(diff_logits, prob, target, rows, cols, scale);
 }
 float cross_entropy_prob_forward(float* prob, const float* logits, const float* target, int64_t rows,
                                  int64_t cols) {
+    const detail::DenormalScope flush;
     return table().cross_entropy_prob_forward(prob, logits, target, rows, cols);
 }
 void cross_entropy_prob_backward(float* diff_logits, const float* prob, const float* target, int64_t rows,
                                  int64_t cols, float scale) {
+    const detail::DenormalScope flush;
     table().cross_entropy_prob_backward(diff_logits, prob, target, rows, cols, scale);
 }
 float mse_forward(const float* pred, const float* target, int64_t n) { return table().mse_forward(pred, target, n); }
 void mse_backward(float* diff_pred, const float* pred, const float* target, int64_t n, float scale) {
+    const detail::DenormalScope flush;
     table().mse_backward(diff_pred, pred, target, n, scale);
 }
 float bce_forward(const float* prob, const float* target, int64_t n) { return table().bce_forward(prob, target, n); }
 void bce_backward(float* diff_prob, const float* prob, const float* target, int64_t n, float scale) {
+    const detail::DenormalScope flush;
     table().bce_backward(diff_prob, prob, target, n, scale);
 }
 float bce_logits_forward(const float* logits, const float* target, int64_t n) {
+    const detail::DenormalScope flush;
     return table().bce_logits_forward(logits, target, n);
 }
 void bce_logits_backward(float* diff_logits, const float* logits, const float* target, int64_t n, float scale) {
+    const detail::DenormalScope flush;
     table().bce_logits_backward(diff_logits, logits, target, n, scale);
 }
 
 void column_sum(float* dst, const float* src, int64_t rows, int64_t cols, bool accumulate) {
+    const detail::DenormalScope flush;
     table().column_sum(dst, src, rows, cols, accumulate);
 }
-void row_sum(float* dst, const float* src, int64_t rows, int64_t cols) { table().row_sum(dst, src, rows, cols); }
+void row_sum(float* dst, const float* src, int64_t rows, int64_t cols) {
+    const detail::DenormalScope flush;
+    table().row_sum(dst, src, rows, cols);
+}
 
 void batchnorm_forward_train(float* dst, float* xhat, float* mean, float* var, float* invstd, const float* src,
                              const float* gamma, const float* beta, int64_t N, int64_t C, float eps) {
+    const detail::DenormalScope flush;
     table().batchnorm_forward_train(dst, xhat, mean, var, invstd, src, gamma, beta, N, C, eps);
 }
 void batchnorm_forward_eval(float* dst, float* xhat, float* invstd, const float* src, const float* gamma,
                             const float* beta, const float* running_mean, const float* running_var, int64_t N,
                             int64_t C, float eps) {
+    const detail::DenormalScope flush;
     table().batchnorm_forward_eval(dst, xhat, invstd, src, gamma, beta, running_mean, running_var, N, C, eps);
 }
 void batchnorm_update_running(float* running_mean, float* running_var, const float* mean, const float* var,
                               int64_t N, int64_t C, float momentum) {
+    const detail::DenormalScope flush;
     table().batchnorm_update_running(running_mean, running_var, mean, var, N, C, momentum);
 }
 void batchnorm_backward(float* diff_src, float* diff_gamma, float* diff_beta, const float* diff_dst,
                         const float* xhat, const float* invstd, const float* gamma, int64_t N, int64_t C,
                         bool batch_statistics) {
+    const detail::DenormalScope flush;
     table().batchnorm_backward(diff_src, diff_gamma, diff_beta, diff_dst, xhat, invstd, gamma, N, C,
                                batch_statistics);
 }
 
 void multiply(float* dst, const float* a, const float* b, int64_t n) {
+    const detail::DenormalScope flush;
     split_elements(n, kElementwiseMinPerThread, [&](int64_t i, int64_t c) { table().multiply(dst + i, a + i, b + i, c); });
 }
 void fill(float* dst, float value, int64_t n) {
+    const detail::DenormalScope flush;
     split_elements(n, kElementwiseMinPerThread, [&](int64_t i, int64_t c) { table().fill(dst + i, value, c); });
 }
 
 void uniform_fill(float* dst, int64_t n, float lo, float hi, uint64_t seed, uint64_t offset) {
+    const detail::DenormalScope flush;
     table().uniform_fill(dst, n, lo, hi, seed, offset);
 }
 void normal_fill(float* dst, int64_t n, float mean, float std, uint64_t seed, uint64_t offset) {
+    const detail::DenormalScope flush;
     table().normal_fill(dst, n, mean, std, seed, offset);
 }
 void dropout_forward(float* dst, float* mask, const float* src, int64_t n, float p, uint64_t seed,
                      uint64_t offset) {
+    const detail::DenormalScope flush;
     // element i is word i % 4 of Philox block offset + i / 4: a chunk at i (a multiple of 16) starts at
     // block offset + i / 4
     split_elements(n, kElementwiseMinPerThread, [&](int64_t i, int64_t c) {
@@ -168,6 +205,7 @@ void dropout_forward(float* dst, float* mask, const float* src, int64_t n, float
 
 void sgd_update(float* param, float* velocity, const float* grad, int64_t n, float lr, float momentum,
                 float weight_decay, bool nesterov) {
+    const detail::DenormalScope flush;
     split_elements(n, kUpdateMinPerThread, [&](int64_t i, int64_t c) {
         table().sgd_update(param + i, velocity ? velocity + i : nullptr, grad + i, c, lr, momentum, weight_decay,
                            nesterov);
@@ -175,6 +213,7 @@ void sgd_update(float* param, float* velocity, const float* grad, int64_t n, flo
 }
 void adam_update(float* param, float* m, float* v, const float* grad, int64_t n, float lr, float beta1,
                  float beta2, float eps, float weight_decay, bool decoupled, int64_t step) {
+    const detail::DenormalScope flush;
     split_elements(n, kUpdateMinPerThread, [&](int64_t i, int64_t c) {
         table().adam_update(param + i, m + i, v + i, grad + i, c, lr, beta1, beta2, eps, weight_decay, decoupled,
                             step);
@@ -182,6 +221,9 @@ void adam_update(float* param, float* m, float* v, const float* grad, int64_t n,
 }
 
 void set_num_threads(int n) { g_num_threads.store(n > 0 ? n : 1, std::memory_order_relaxed); }
+
+void set_flush_denormal(bool on) { detail::g_flush_denormal.store(on, std::memory_order_relaxed); }
+bool flush_denormal() { return detail::g_flush_denormal.load(std::memory_order_relaxed); }
 
 int get_num_threads() {
     int n = g_num_threads.load(std::memory_order_relaxed);

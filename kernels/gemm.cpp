@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "denormal_scope.hpp"
 #include "nnfs/kernels.hpp"
 #include "simd/gemm_isa.hpp"
 #include "split_threads.hpp"
@@ -151,6 +152,7 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     float* team_b = split_m ? team_buffer(gemm_team_b_size(*isa->blocking, static_cast<int>(nr), N, K)) : nullptr;
 #pragma omp parallel num_threads(threads)
     {
+        const DenormalScope flush;  // each thread's own MXCSR (the caller's entry point set its own)
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         int64_t t0 = 0, t1 = 0;
         if (split_m) {  // every thread of the team calls in, even with no rows: the barriers are collective

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "denormal_scope.hpp"
+
 namespace nnfs::kernels::detail {
 
 // Units [u0, u1) of `units` for thread `t` of `threads`: contiguous, sizes differ by at most one.
@@ -29,6 +31,7 @@ void split_among_threads(int64_t extent, int64_t step, int threads, Run run) {
     }
 #pragma omp parallel num_threads(threads)
     {
+        const DenormalScope flush;  // each thread's own MXCSR (the caller's entry point set its own)
         int64_t u0 = 0, u1 = 0;
         share(units, omp_get_thread_num(), omp_get_num_threads(), u0, u1);
         if (u1 > u0) run(u0 * step, u1 * step < extent ? u1 * step : extent);

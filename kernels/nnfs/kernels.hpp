@@ -31,6 +31,16 @@ struct Epilogue {
 // callable from any thread); each application thread calling a kernel forks its own team of this size.
 void set_num_threads(int n);
 int get_num_threads();
+// Whether the kernels flush subnormal floats to zero (x86 FTZ and DAZ: arithmetic that would give a
+// subnormal gives 0, and reads subnormal operands as 0; operations that only move or select values, such
+// as ReLU's, pass them through). On every thread a kernel runs on, for the kernel's duration only: the
+// application's own floating-point mode is left as it was.
+// Off by default (PyTorch's default; torch.set_flush_denormal); on at start when the environment sets
+// NNFS_FLUSH_DENORMAL=1. Process-wide (an atomic, callable from any thread). Flushing changes results
+// only where a value would be subnormal (below 1.18e-38 in magnitude), and saves the ~100-cycle assist
+// x86 cores take on every instruction that meets one.
+void set_flush_denormal(bool on);
+bool flush_denormal();
 // What the dispatcher chose, e.g. "sgemm: avx512 14x32; elementwise: ref". The text is per thread,
 // valid until the calling thread's next kernel_info().
 const char* kernel_info();

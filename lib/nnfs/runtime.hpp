@@ -19,6 +19,15 @@ void manual_seed(uint64_t seed);
 void set_num_threads(int n);
 int get_num_threads();
 
+// Flushing subnormal floats to zero in the kernels (as torch.set_flush_denormal; off by default, on at
+// start when the environment sets NNFS_FLUSH_DENORMAL=1). Training that fits its data well drives
+// softmax's small probabilities, and with them every layer's gradients, below 1.18e-38, where each
+// instruction that meets such a value costs x86 cores a ~100-cycle assist: a long run slows down by half
+// or more. On, such values are 0 inside every kernel, on every thread; the application's own
+// floating-point mode is not changed. Process-wide. Returns true: every x86-64 CPU supports it.
+bool set_flush_denormal(bool on);
+bool flush_denormal();
+
 // Anomaly detection (off by default; on at start when the environment sets NNFS_DETECT_ANOMALY=1):
 // Sequential checks every layer's output, its input gradient and its parameters' gradients, and the
 // losses their values and gradients, for NaN and Inf, and raises nnfs::Error naming the first layer and

@@ -55,6 +55,13 @@ void set_num_threads(int n) {
 
 int get_num_threads() { return kernels::get_num_threads(); }
 
+bool set_flush_denormal(bool on) {
+    kernels::set_flush_denormal(on);
+    return true;
+}
+
+bool flush_denormal() { return kernels::flush_denormal(); }
+
 std::string kernel_info() { return kernels::kernel_info(); }
 
 }  // namespace nnfs

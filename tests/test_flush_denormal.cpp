@@ -1,0 +1,215 @@
+// Flushing subnormal floats to zero (nnfs::set_flush_denormal, nnfs::kernels::set_flush_denormal).
+// Off (the default): a kernel keeps the subnormal values the hardware computes. On: results that would be
+// subnormal are 0 (FTZ) and subnormal inputs read as 0 (DAZ), in every kernel, on every instruction set
+// and on every thread of a kernel's team. Either way the application's own floating-point mode (MXCSR)
+// is the same after a kernel call as before it.
+#include <doctest/doctest.h>
+#include <xmmintrin.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "nnfs/kernels.hpp"
+#include "nnfs/runtime.hpp"
+#include "nnfs/tensor.hpp"
+
+namespace k = nnfs::kernels;
+using k::Isa;
+using k::Trans;
+
+namespace {
+
+constexpr unsigned kFtzDaz = 0x8040;  // MXCSR bits 15 (FTZ) and 6 (DAZ)
+constexpr unsigned kOverflowFlag = 0x8;  // MXCSR bit 3 (OE), sticky
+
+// Sets flushing, the instruction-set cap and the thread count for a scope, then puts them back.
+struct Settings {
+    bool flush = nnfs::flush_denormal();
+    Isa isa = k::current_isa();
+    int threads = k::get_num_threads();
+    ~Settings() {
+        nnfs::set_flush_denormal(flush);
+        k::set_max_isa(isa);
+        k::set_num_threads(threads);
+    }
+};
+
+std::vector<Isa> all_isas() {
+    std::vector<Isa> out{Isa::Reference};
+    for (Isa isa : {Isa::SSE2, Isa::AVX2, Isa::AVX512})
+        if (static_cast<int>(isa) <= static_cast<int>(k::supported_isa())) out.push_back(isa);
+    return out;
+}
+
+struct Shape {
+    Trans ta, tb;
+    int64_t M, N, K;
+};
+
+// Every SGEMM path: short K (the direct path's registers), narrow C (the dot kernel on AVX-512), one row
+// (small M), x W^T at a small batch (the dot-product path: Tensors are 64-byte aligned), packed NN and
+// TN large enough for two threads to split.
+const Shape kShapes[] = {
+    {Trans::No, Trans::Yes, 32, 16, 4},    {Trans::No, Trans::Yes, 256, 10, 128}, {Trans::No, Trans::Yes, 1, 300, 64},
+    {Trans::No, Trans::Yes, 64, 128, 784}, {Trans::No, Trans::No, 300, 200, 100}, {Trans::Yes, Trans::No, 200, 300, 90},
+};
+
+// C = op(A) op(B) with every element of A equal to a and of B equal to b; the extreme values of C.
+void product(const Shape& s, float a, float b, float& lo, float& hi) {
+    nnfs::Tensor A = nnfs::Tensor::full({s.M * s.K}, a), B = nnfs::Tensor::full({s.K * s.N}, b);
+    nnfs::Tensor C = nnfs::Tensor::full({s.M * s.N}, -1.0f);
+    const int64_t lda = s.ta == Trans::No ? s.K : s.M, ldb = s.tb == Trans::No ? s.N : s.K;
+    k::sgemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
+    lo = hi = C.data()[0];
+    for (int64_t i = 0; i < s.M * s.N; ++i) {
+        lo = std::min(lo, C.data()[i]);
+        hi = std::max(hi, C.data()[i]);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("sgemm: subnormals kept by default, flushed to 0 when asked, on every path, ISA and thread count") {
+    Settings settings;
+    for (Isa isa : all_isas())
+        for (int threads : {1, 2})
+            for (const Shape& s : kShapes) {
+                k::set_max_isa(isa);
+                k::set_num_threads(threads);
+                CAPTURE(std::string(k::isa_name(isa)));
+                CAPTURE(threads);
+                CAPTURE(s.M);
+                CAPTURE(s.N);
+                CAPTURE(s.K);
+                float lo = 0, hi = 0;
+                // Products of 1e-22 and 1e-22 are subnormal (1e-44), and so is their sum over K <= 784.
+                nnfs::set_flush_denormal(false);
+                product(s, 1e-22f, 1e-22f, lo, hi);
+                CHECK(lo > 0.0f);
+                CHECK(hi < 1.17549435e-38f);
+                nnfs::set_flush_denormal(true);
+                product(s, 1e-22f, 1e-22f, lo, hi);
+                CHECK(lo == 0.0f);
+                CHECK(hi == 0.0f);
+                // Subnormal inputs (1e-40) times 1: kept, or read as 0.
+                nnfs::set_flush_denormal(false);
+                product(s, 1e-40f, 1.0f, lo, hi);
+                CHECK(lo > 0.0f);
+                nnfs::set_flush_denormal(true);
+                product(s, 1e-40f, 1.0f, lo, hi);
+                CHECK(lo == 0.0f);
+                CHECK(hi == 0.0f);
+            }
+}
+
+TEST_CASE("elementwise, softmax and optimizer kernels flush too, on one and two threads") {
+    Settings settings;
+    const int64_t n = 300000;  // several threads' worth of elements
+    for (Isa isa : all_isas())
+        for (int threads : {1, 2})
+            for (bool flush : {false, true}) {
+                k::set_max_isa(isa);
+                k::set_num_threads(threads);
+                nnfs::set_flush_denormal(flush);
+                CAPTURE(std::string(k::isa_name(isa)));
+                CAPTURE(threads);
+                CAPTURE(flush);
+                std::vector<float> a(n, 1e-20f), b(n, 1e-20f), y(n, -1.0f);
+                k::multiply(y.data(), a.data(), b.data(), n);  // 1e-40
+                CHECK((flush ? y.front() == 0.0f && y.back() == 0.0f : y.front() > 0.0f && y.back() > 0.0f));
+                std::vector<float> x(n, 1e-40f);
+                k::activation_forward(k::Activation::Tanh, y.data(), x.data(), n);  // tanh(1e-40) = 1e-40
+                CHECK((flush ? y.front() == 0.0f && y.back() == 0.0f : y.front() > 0.0f && y.back() > 0.0f));
+                // softmax([0, -100]) = [1, 3.7e-44]: the small probability is subnormal
+                const float logits[2] = {0.0f, -100.0f};
+                float prob[2] = {-1.0f, -1.0f};
+                k::softmax_forward(prob, logits, 1, 2);
+                CHECK(prob[0] == 1.0f);
+                CHECK((flush ? prob[1] == 0.0f : prob[1] > 0.0f));
+                // SGD without momentum: p - lr g with lr g subnormal leaves p; a subnormal p itself goes to 0
+                std::vector<float> p(n, 1e-40f), g(n, 0.0f);
+                k::sgd_update(p.data(), nullptr, g.data(), n, 0.1f, 0.0f, 0.0f, false);
+                CHECK((flush ? p.front() == 0.0f && p.back() == 0.0f : p.front() == 1e-40f && p.back() == 1e-40f));
+            }
+}
+
+TEST_CASE("kernels leave the application's floating-point mode as it was") {
+    Settings settings;
+    const unsigned saved = _mm_getcsr();
+    const float a[1] = {1e30f}, b[1] = {1e30f};
+    float c[1] = {0.0f};
+    for (int threads : {1, 2}) {
+        k::set_num_threads(threads);
+        CAPTURE(threads);
+        // Flushing on, the application's mode off: off again after the call, and the overflow the kernel
+        // raised stays raised.
+        nnfs::set_flush_denormal(true);
+        _mm_setcsr(saved & ~(kFtzDaz | kOverflowFlag));
+        k::sgemm(Trans::No, Trans::No, 1, 1, 1, 1.0f, a, 1, b, 1, 0.0f, c, 1);
+        CHECK(c[0] == std::numeric_limits<float>::infinity());
+        CHECK((_mm_getcsr() & kFtzDaz) == 0u);
+        CHECK((_mm_getcsr() & kOverflowFlag) != 0u);
+        // The application flushes on its own, the library's switch off: still flushing after the call, and
+        // inside it too (it is the application's mode).
+        nnfs::set_flush_denormal(false);
+        _mm_setcsr(saved | kFtzDaz);
+        const float tiny[1] = {1e-22f};
+        k::sgemm(Trans::No, Trans::No, 1, 1, 1, 1.0f, tiny, 1, tiny, 1, 0.0f, c, 1);
+        CHECK(c[0] == 0.0f);
+        CHECK((_mm_getcsr() & kFtzDaz) == kFtzDaz);
+    }
+    _mm_setcsr(saved);
+}
+
+TEST_CASE("nnfs::set_flush_denormal is the kernels' switch") {
+    Settings settings;
+    CHECK(nnfs::set_flush_denormal(true));
+    CHECK(nnfs::flush_denormal());
+    CHECK(k::flush_denormal());
+    CHECK(nnfs::set_flush_denormal(false));
+    CHECK_FALSE(nnfs::flush_denormal());
+    CHECK_FALSE(k::flush_denormal());
+}
+
+namespace {
+// Runs this executable's "NNFS_FLUSH_DENORMAL*" case in a child with the variable set to `value` (the
+// switch is read once, at start) and returns its doctest summary and exit status.
+std::string run_with_env(const std::string& value) {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string command = "NNFS_FLUSH_DENORMAL=" + value + " '" + self +
+                                "' --test-case='NNFS_FLUSH_DENORMAL*' --no-version 2>&1";
+    std::string out;
+    if (FILE* pipe = popen(command.c_str(), "r")) {
+        char buffer[512];
+        while (fgets(buffer, sizeof buffer, pipe)) out += buffer;
+        out += "exit " + std::to_string(pclose(pipe));
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("NNFS_FLUSH_DENORMAL turns flushing on at start") {
+    const char* env = std::getenv("NNFS_FLUSH_DENORMAL");
+    if (env) {  // a child run: on for "1" without any call (and a kernel flushes), off for "0"
+        const bool on = std::string(env) == "1";
+        CHECK(nnfs::flush_denormal() == on);
+        const float tiny[1] = {1e-22f};
+        float c[1] = {-1.0f};
+        k::sgemm(Trans::No, Trans::No, 1, 1, 1, 1.0f, tiny, 1, tiny, 1, 0.0f, c, 1);
+        CHECK((on ? c[0] == 0.0f : c[0] > 0.0f));
+        return;
+    }
+    for (const std::string value : {"1", "0"}) {
+        CAPTURE(value);
+        const std::string out = run_with_env(value);
+        INFO(out);
+        CHECK(out.find("test cases: 1 | 1 passed | 0 failed") != std::string::npos);
+        CHECK(out.find("exit 0") != std::string::npos);
+    }
+}
