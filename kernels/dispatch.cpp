@@ -1,6 +1,7 @@
 // The public entry points of nnfs::kernels: each calls through the table of implementations of the
 // current instruction set (kernels/simd/vector_isa.hpp; slots without a vector kernel hold the scalar
-// reference, Isa::Reference is all reference). The tests compare each against ref.
+// reference, Isa::Reference is all reference). The tests compare each against ref. Each one holds a
+// DenormalScope for its duration (flushing subnormals when set_flush_denormal asks for it).
 #include <omp.h>
 
 #include <atomic>
