@@ -3,15 +3,14 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "nnfs/nnfs.hpp"
+#include "support/rerun_self.hpp"
 
 namespace {
 // Turns anomaly detection on for a scope.
@@ -238,23 +237,6 @@ TEST_CASE("on: every loss checks its value and its gradient") {
     CHECK_THROWS_WITH_AS(mse.backward(), doctest::Contains("anomaly: MSELoss gradient has +Inf at element [0, 0] of [1, 1]"), nnfs::Error);
 }
 
-namespace {
-// Runs this test executable's "NNFS_DETECT_ANOMALY*" case with the variable set to `value` and returns its
-// doctest summary (popen: the flag is read once, at first use, so it takes a fresh process).
-std::string run_with_env(const std::string& value) {
-    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-    const std::string command = "NNFS_DETECT_ANOMALY=" + value + " '" + self +
-                                "' --test-case='NNFS_DETECT_ANOMALY*' --no-version 2>&1";
-    std::string out;
-    if (FILE* pipe = popen(command.c_str(), "r")) {
-        char buffer[512];
-        while (fgets(buffer, sizeof buffer, pipe)) out += buffer;
-        out += "exit " + std::to_string(pclose(pipe));
-    }
-    return out;
-}
-}  // namespace
-
 TEST_CASE("NNFS_DETECT_ANOMALY turns detection on at start") {
     const char* env = std::getenv("NNFS_DETECT_ANOMALY");
     if (env) {
@@ -273,7 +255,7 @@ TEST_CASE("NNFS_DETECT_ANOMALY turns detection on at start") {
     }
     for (const std::string value : {"1", "0"}) {
         CAPTURE(value);
-        const std::string out = run_with_env(value);
+        const std::string out = nnfs::test::rerun_self("NNFS_DETECT_ANOMALY", value, "NNFS_DETECT_ANOMALY*");
         INFO(out);
         CHECK(out.find("test cases: 1 | 1 passed | 0 failed") != std::string::npos);
         CHECK(out.find("exit 0") != std::string::npos);

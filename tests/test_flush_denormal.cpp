@@ -6,11 +6,9 @@
 #include <doctest/doctest.h>
 #include <xmmintrin.h>
 
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <algorithm>
-#include <filesystem>
+#include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>
@@ -18,6 +16,7 @@
 #include "nnfs/kernels.hpp"
 #include "nnfs/runtime.hpp"
 #include "nnfs/tensor.hpp"
+#include "support/rerun_self.hpp"
 
 namespace k = nnfs::kernels;
 using k::Isa;
@@ -177,23 +176,6 @@ TEST_CASE("nnfs::set_flush_denormal is the kernels' switch") {
     CHECK_FALSE(k::flush_denormal());
 }
 
-namespace {
-// Runs this executable's "NNFS_FLUSH_DENORMAL*" case in a child with the variable set to `value` (the
-// switch is read once, at start) and returns its doctest summary and exit status.
-std::string run_with_env(const std::string& value) {
-    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-    const std::string command = "NNFS_FLUSH_DENORMAL=" + value + " '" + self +
-                                "' --test-case='NNFS_FLUSH_DENORMAL*' --no-version 2>&1";
-    std::string out;
-    if (FILE* pipe = popen(command.c_str(), "r")) {
-        char buffer[512];
-        while (fgets(buffer, sizeof buffer, pipe)) out += buffer;
-        out += "exit " + std::to_string(pclose(pipe));
-    }
-    return out;
-}
-}  // namespace
-
 TEST_CASE("NNFS_FLUSH_DENORMAL turns flushing on at start") {
     const char* env = std::getenv("NNFS_FLUSH_DENORMAL");
     if (env) {  // a child run: on for "1" without any call (and a kernel flushes), off for "0"
@@ -207,7 +189,7 @@ TEST_CASE("NNFS_FLUSH_DENORMAL turns flushing on at start") {
     }
     for (const std::string value : {"1", "0"}) {
         CAPTURE(value);
-        const std::string out = run_with_env(value);
+        const std::string out = nnfs::test::rerun_self("NNFS_FLUSH_DENORMAL", value, "NNFS_FLUSH_DENORMAL*");
         INFO(out);
         CHECK(out.find("test cases: 1 | 1 passed | 0 failed") != std::string::npos);
         CHECK(out.find("exit 0") != std::string::npos);
