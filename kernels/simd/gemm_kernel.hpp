@@ -630,9 +630,8 @@ __attribute__((noinline)) void small_k_b(const GemmArgs& g, xsimd::batch<float, 
 // each of the 64 (K, NV, activation) instantiations, and compile time (sanitizer builds especially)
 // grows with them. The plain variants are for Linear's forward, op(A) = A, and know it at compile time:
 // a(i, k) then sits at the constant offset k from its row, and the loop keeps its pointers and counter
-// in registers (with both strides known at run time only, GCC kept the loop counter on the stack: the
-// kernel alone on 32x16x4 took 35.7 ns, now 31.0). op(A) = A^T takes the generic loop: the same
-// arithmetic.
+// in registers (with both strides known at run time only, GCC kept the loop counter on the stack).
+// op(A) = A^T takes the generic loop: the same arithmetic.
 enum class SmallKEpi { Generic, Plain, PlainBias };
 template <class Arch, int K, int NV, Activation Act, SmallKEpi Epi>
 NNFS_ALWAYS_INLINE void small_k_loop(const GemmArgs& g, int64_t m0, int64_t m1, const xsimd::batch<float, Arch> (&b)[K][NV],
@@ -681,10 +680,10 @@ NNFS_ALWAYS_INLINE void small_k_loop(const GemmArgs& g, int64_t m0, int64_t m1, 
     }
 }
 
-// op(B) into registers and the bias into a zero-padded row, once per call, then the loop of one epilogue
-// variant (Act, Epi), or of one chosen at run time among the generic ones (GenericAct).
-template <class Arch, int K, int NV, Activation Act, SmallKEpi Epi, bool GenericAct = false>
-NNFS_ALWAYS_INLINE void small_k_call(const GemmArgs& g, int64_t m0, int64_t m1) {
+// op(B) into registers and the bias into a zero-padded row, once per call, then loop(b, bias) (null
+// bias for none).
+template <class Arch, int K, int NV, class Loop>
+NNFS_ALWAYS_INLINE void small_k_call(const GemmArgs& g, Loop loop) {
     using V = xsimd::batch<float, Arch>;
     constexpr int NR = NV * static_cast<int>(V::size);
     V b[K][NV];
@@ -692,25 +691,16 @@ NNFS_ALWAYS_INLINE void small_k_call(const GemmArgs& g, int64_t m0, int64_t m1) 
     alignas(64) float bias[NR];
     if (g.ep.bias)
         for (int j = 0; j < NR; ++j) bias[j] = j < g.N ? g.ep.bias[j] : 0.0f;
-    const float* bias_or_null = g.ep.bias ? bias : nullptr;
-    if constexpr (GenericAct) {
-        switch (g.ep.act) {
-            case Activation::Identity: small_k_loop<Arch, K, NV, Activation::Identity, Epi>(g, m0, m1, b, bias_or_null); break;
-            case Activation::ReLU: small_k_loop<Arch, K, NV, Activation::ReLU, Epi>(g, m0, m1, b, bias_or_null); break;
-            case Activation::Sigmoid: small_k_loop<Arch, K, NV, Activation::Sigmoid, Epi>(g, m0, m1, b, bias_or_null); break;
-            case Activation::Tanh: small_k_loop<Arch, K, NV, Activation::Tanh, Epi>(g, m0, m1, b, bias_or_null); break;
-        }
-    } else {
-        small_k_loop<Arch, K, NV, Act, Epi>(g, m0, m1, b, bias_or_null);
-    }
+    loop(b, g.ep.bias ? bias : nullptr);
 }
 
 // Linear's plain forward (alpha 1, beta 0, op(A) = A, identity or ReLU) runs in a function of its own,
-// whose frame and setup hold only what it needs: inlined into the dispatcher, whose stack frame serves
-// every variant, the kernel alone took 36 ns on 32x16x4 instead of 31.
+// whose frame and setup hold only what it needs (inlined into the dispatcher below, whose stack frame
+// serves every variant, it was slower: with the loop's op(A) layout known at compile time, the kernel
+// alone on 32x16x4 went from 34-37 ns to 32).
 template <class Arch, int K, int NV, Activation Act, SmallKEpi Epi>
 __attribute__((noinline)) void gemm_small_k_plain(const GemmArgs& g, int64_t m0, int64_t m1) {
-    small_k_call<Arch, K, NV, Act, Epi>(g, m0, m1);
+    small_k_call<Arch, K, NV>(g, [&](const auto& b, const float* bias) { small_k_loop<Arch, K, NV, Act, Epi>(g, m0, m1, b, bias); });
 }
 
 // Sigmoid and Tanh take the generic loop only: their inlined math makes every copy costly to compile.
@@ -725,7 +715,15 @@ void gemm_small_k_rows(const GemmArgs& g, int64_t m0, int64_t m1) {
             return bias ? gemm_small_k_plain<Arch, K, NV, Activation::ReLU, SmallKEpi::PlainBias>(g, m0, m1)
                         : gemm_small_k_plain<Arch, K, NV, Activation::ReLU, SmallKEpi::Plain>(g, m0, m1);
     }
-    small_k_call<Arch, K, NV, Activation::Identity, SmallKEpi::Generic, true>(g, m0, m1);
+    small_k_call<Arch, K, NV>(g, [&](const auto& b, const float* bias) {
+        constexpr SmallKEpi E = SmallKEpi::Generic;
+        switch (g.ep.act) {
+            case Activation::Identity: small_k_loop<Arch, K, NV, Activation::Identity, E>(g, m0, m1, b, bias); break;
+            case Activation::ReLU: small_k_loop<Arch, K, NV, Activation::ReLU, E>(g, m0, m1, b, bias); break;
+            case Activation::Sigmoid: small_k_loop<Arch, K, NV, Activation::Sigmoid, E>(g, m0, m1, b, bias); break;
+            case Activation::Tanh: small_k_loop<Arch, K, NV, Activation::Tanh, E>(g, m0, m1, b, bias); break;
+        }
+    });
 }
 
 template <class Arch, int NV>
