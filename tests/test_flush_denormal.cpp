@@ -17,6 +17,9 @@
 #include "nnfs/runtime.hpp"
 #include "nnfs/tensor.hpp"
 #include "support/rerun_self.hpp"
+#include "support/isas.hpp"
+
+using nnfs::test::runnable_isas;
 
 namespace k = nnfs::kernels;
 using k::Isa;
@@ -38,13 +41,6 @@ struct Settings {
         k::set_num_threads(threads);
     }
 };
-
-std::vector<Isa> all_isas() {
-    std::vector<Isa> out{Isa::Reference};
-    for (Isa isa : {Isa::SSE2, Isa::AVX2, Isa::AVX512})
-        if (static_cast<int>(isa) <= static_cast<int>(k::supported_isa())) out.push_back(isa);
-    return out;
-}
 
 struct Shape {
     Trans ta, tb;
@@ -76,7 +72,7 @@ void product(const Shape& s, float a, float b, float& lo, float& hi) {
 
 TEST_CASE("sgemm: subnormals kept by default, flushed to 0 when asked, on every path, ISA and thread count") {
     Settings settings;
-    for (Isa isa : all_isas())
+    for (Isa isa : runnable_isas(true))
         for (int threads : {1, 2})
             for (const Shape& s : kShapes) {
                 k::set_max_isa(isa);
@@ -110,7 +106,7 @@ TEST_CASE("sgemm: subnormals kept by default, flushed to 0 when asked, on every 
 TEST_CASE("elementwise, softmax and optimizer kernels flush too, on one and two threads") {
     Settings settings;
     const int64_t n = 300000;  // several threads' worth of elements
-    for (Isa isa : all_isas())
+    for (Isa isa : runnable_isas(true))
         for (int threads : {1, 2})
             for (bool flush : {false, true}) {
                 k::set_max_isa(isa);

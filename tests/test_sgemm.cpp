@@ -21,6 +21,7 @@
 #include "nnfs/kernels.hpp"
 #include "nnfs/runtime.hpp"
 #include "simd/gemm_isa.hpp"
+#include "support/isas.hpp"
 
 namespace k = nnfs::kernels;
 using k::Activation;
@@ -30,14 +31,7 @@ using k::Trans;
 namespace {
 
 using nnfs::test::act_name;
-
-// The instruction sets this CPU can run, best last.
-std::vector<Isa> runnable_isas() {
-    std::vector<Isa> out;
-    for (Isa isa : {Isa::SSE2, Isa::AVX2, Isa::AVX512})
-        if (static_cast<int>(isa) <= static_cast<int>(k::supported_isa())) out.push_back(isa);
-    return out;
-}
+using nnfs::test::runnable_isas;
 
 // Restores the ISA cap, thread count and blocking the test changed.
 struct Restore {
@@ -172,7 +166,7 @@ constexpr Trans kTrans[2] = {Trans::No, Trans::Yes};
 TEST_CASE("isa selection: cap, names and kernel_info") {
     Restore restore;
     CHECK(static_cast<int>(k::supported_isa()) >= static_cast<int>(Isa::SSE2));  // any x86-64
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         CHECK(k::set_max_isa(isa) == isa);
         CHECK(k::current_isa() == isa);
         const std::string info = nnfs::kernel_info();
@@ -188,7 +182,7 @@ TEST_CASE("isa selection: cap, names and kernel_info") {
 static void size_sweep(k::detail::GemmPath path) {
     Restore restore;
     k::detail::gemm_path = path;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
         k::detail::GemmBlocking* bl = k::detail::gemm_isa(isa)->blocking;
         restore.save(bl);
@@ -254,7 +248,7 @@ TEST_CASE("sgemm packed path: every partial tile height and width, every ISA and
     Restore restore;
     k::detail::gemm_path = k::detail::GemmPath::Packed;
     uint32_t n = 0;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
         const k::detail::GemmIsa* gi = k::detail::gemm_isa(isa);
         const int64_t w = gi->nr_narrow;  // one vector
@@ -293,7 +287,7 @@ TEST_CASE("sgemm direct path: short K (op(B) in registers), every ISA and transp
     Restore restore;
     k::detail::gemm_path = k::detail::GemmPath::Direct;
     uint32_t n = 0;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
         const int64_t w = k::detail::gemm_isa(isa)->nr_narrow;  // one vector
         for (Trans ta : kTrans)
@@ -335,7 +329,7 @@ static void check_path_grid(k::detail::GemmPath path, std::initializer_list<int6
     Restore restore;
     k::detail::gemm_path = path;
     uint32_t n = 0;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
         for (Trans tb : kTrans)
             for (int64_t N : Ns)
@@ -369,7 +363,7 @@ TEST_CASE("sgemm dot path (NT): rows around its 6-row tiles, N around its 4 colu
                     {1, 5, 6, 7, 12, 13, 25});
     Restore restore;
     k::detail::gemm_path = k::detail::GemmPath::DotNT;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
         for (int64_t M : {6, 13})
             check_case(Case{.tb = Trans::Yes, .M = M, .N = 140, .K = 1040, .beta = 0.5f, .pad_b = 16, .bias = true,
@@ -380,7 +374,7 @@ TEST_CASE("sgemm dot path (NT): rows around its 6-row tiles, N around its 4 colu
 
 TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both paths") {
     Restore restore;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         for (auto path : {k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
             k::set_max_isa(isa);
             k::detail::gemm_path = path;
@@ -414,7 +408,7 @@ TEST_CASE("sgemm_fused: bias and activation epilogues on the direct and packed p
     };
     // Every shape on both paths; 45x70x600 puts the packed path's epilogue on the last of several kc blocks.
     const Shape shapes[] = {{32, 16, 4}, {17, 5, 3}, {64, 128, 100}, {45, 70, 600}};
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         for (auto path : {k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
             k::set_max_isa(isa);
             k::detail::gemm_path = path;
@@ -434,7 +428,7 @@ TEST_CASE("sgemm_fused: bias and activation epilogues on the direct and packed p
 
 TEST_CASE("sgemm: K = 0 gives act(beta C + bias); empty M or N writes nothing") {
     Restore restore;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
         Case c;
         c.M = 3;
@@ -482,7 +476,7 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
         const std::vector<float> two = check_case(c, n);
         CHECK_MESSAGE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0, c.str());
     };
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         for (auto path : {k::detail::GemmPath::Auto, k::detail::GemmPath::Packed, k::detail::GemmPath::Direct,
                           k::detail::GemmPath::NarrowDot, k::detail::GemmPath::DotNT}) {
             k::set_max_isa(isa);
@@ -496,7 +490,7 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
     const Shape team_shapes[] = {
         {Trans::No, Trans::Yes, 280, 72, 900}, {Trans::No, Trans::No, 146, 72, 300}, {Trans::Yes, Trans::No, 200, 72, 333}};
     k::detail::gemm_path = k::detail::GemmPath::Packed;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
         const k::detail::GemmIsa* gi = k::detail::gemm_isa(isa);
         restore.save(gi->blocking);
@@ -511,7 +505,7 @@ TEST_CASE("sgemm small-M path (M <= 4): sizes around the vector width and the re
     Restore restore;
     k::detail::gemm_path = k::detail::GemmPath::SmallM;
     const Activation acts[] = {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh};
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
         const int64_t W = k::detail::gemm_isa(isa)->nr_narrow;  // floats per vector
         // N: partial vectors, the overlapping last vector, the register blocks (up to 16 rows of B or
@@ -559,7 +553,7 @@ TEST_CASE("sgemm small-M path: batch-1 layer shapes, the same bits for 1 and 2 t
     const Shape shapes[] = {{Trans::No, Trans::Yes, 1, 256, 784}, {Trans::No, Trans::No, 1, 784, 256},
                             {Trans::Yes, Trans::Yes, 3, 1000, 999}, {Trans::No, Trans::No, 4, 2049, 300},
                             {Trans::No, Trans::Yes, 2, 10, 128}};
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
         uint32_t n = 0;
         for (const Shape& s : shapes) {

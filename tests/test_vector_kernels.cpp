@@ -22,6 +22,7 @@
 #include "support/activation_name.hpp"
 #include "nnfs/kernels.hpp"
 #include "support/tolerance.hpp"
+#include "support/isas.hpp"
 
 namespace k = nnfs::kernels;
 using k::Activation;
@@ -34,14 +35,6 @@ constexpr double kEps = std::numeric_limits<float>::epsilon();
 // Below FLT_MIN results are subnormal: they carry an absolute precision of about 1e-45, not a
 // relative one. atol 1e-37 covers that and is invisible for normal results.
 constexpr double kTiny = 1e-37;
-
-// The instruction sets this CPU can run, best last (Reference included: it must stay the reference).
-std::vector<Isa> runnable_isas() {
-    std::vector<Isa> out;
-    for (Isa isa : {Isa::Reference, Isa::SSE2, Isa::AVX2, Isa::AVX512})
-        if (static_cast<int>(isa) <= static_cast<int>(k::supported_isa())) out.push_back(isa);
-    return out;
-}
 
 // Restores the ISA cap and thread count a test changed.
 struct Restore {
@@ -108,12 +101,13 @@ void check_scalar(double got, double want, double rtol, const std::string& what)
 }
 
 using nnfs::test::act_name;
+using nnfs::test::runnable_isas;
 
 }  // namespace
 
 TEST_CASE("kernel_info names the elementwise ISA") {
     Restore restore;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         const std::string info = k::kernel_info();
         CHECK_MESSAGE(info.find(std::string("elementwise: ") + k::isa_name(isa)) != std::string::npos, info);
@@ -122,7 +116,7 @@ TEST_CASE("kernel_info names the elementwise ISA") {
 
 TEST_CASE("activations forward and backward, in place too") {
     Restore restore;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (Activation act : {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh}) {
             for (int64_t n : kSizes) {
@@ -147,7 +141,7 @@ TEST_CASE("activations forward and backward, in place too") {
 
 TEST_CASE("multiply and fill are exact") {
     Restore restore;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (int64_t n : kSizes) {
             const std::vector<float> a = values(n, 21, -1e3f, 1e3f, true), b = values(n, 22);
@@ -202,7 +196,7 @@ const std::vector<std::pair<int64_t, int64_t>> kShapes = {{1, 1},  {5, 1},   {3,
 // eps |lp| (its rounding of lp): |d y| <= y (1.5e-6 + 2 eps |lp|).
 TEST_CASE("softmax, log-softmax and softmax backward") {
     Restore restore;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (auto [rows, cols] : kShapes) {
             const std::vector<float> x = logits(rows, cols, 31), dy = values(rows * cols, 32);
@@ -235,7 +229,7 @@ TEST_CASE("softmax, log-softmax and softmax backward") {
 TEST_CASE("short rows: softmax, log-softmax and cross-entropy for every row count and width") {
     Restore restore;
     const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (int64_t cols = 1; cols <= 34; ++cols) {
             for (int64_t rows = 1; rows <= 49; ++rows) {
@@ -302,7 +296,7 @@ TEST_CASE("short rows: softmax, log-softmax and cross-entropy for every row coun
 // the reference's, hence the mean within ~1e-6 absolute plus 1e-6 relative.
 TEST_CASE("cross-entropy on logits: indices and probabilities, forward and backward") {
     Restore restore;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (const auto& shape : kShapes) {
             // Not a structured binding: clang before 16 cannot capture one in a lambda (CAPTURE, [&]).
@@ -345,7 +339,7 @@ TEST_CASE("cross-entropy on logits: indices and probabilities, forward and backw
 // as the reference (sigmoid: the vector one, within 2e-7 + the reference's 1 ulp).
 TEST_CASE("MSE, BCE and BCE with logits") {
     Restore restore;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (int64_t n : kSizes) {
             const std::vector<float> pred = values(n, 51, -3.0f, 3.0f, false), t01 = values(n, 52, 0.0f, 1.0f);
@@ -394,7 +388,7 @@ TEST_CASE("SGD (plain, weight decay, momentum, Nesterov) and Adam / AdamW are bi
     };
     const Sgd sgds[] = {{0.1f, 0.0f, 0.0f, false}, {0.05f, 0.0f, 1e-2f, false}, {0.01f, 0.9f, 0.0f, false},
                         {0.01f, 0.9f, 1e-3f, false}, {0.02f, 0.8f, 0.0f, true}, {0.02f, 0.8f, 5e-4f, true}};
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (int64_t n : kSizes) {
             for (const Sgd& o : sgds) {
@@ -433,7 +427,7 @@ TEST_CASE("column_sum (set and accumulate) and row_sum") {
     Restore restore;
     const std::vector<std::pair<int64_t, int64_t>> shapes = {{0, 5},   {1, 1},   {1, 17},   {3, 7},   {7, 16},  {9, 33},
                                                              {17, 64}, {31, 65}, {100, 10}, {64, 130}, {513, 47}, {5, 1003}};
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (auto [rows, cols] : shapes) {
             const std::vector<float> x = values(rows * cols, 81, -2.0f, 2.0f, true);
@@ -465,7 +459,7 @@ TEST_CASE("activation_backward_column_sum: activation_backward plus column_sum i
     Restore restore;
     const std::vector<std::pair<int64_t, int64_t>> shapes = {{0, 5}, {1, 1}, {3, 7}, {9, 33}, {17, 64}, {64, 130}, {97, 10}};
     const Activation acts[] = {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh};
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (auto [rows, cols] : shapes)
             for (Activation act : acts) {
@@ -520,7 +514,7 @@ TEST_CASE("BatchNorm1d training forward, eval forward and backward") {
     const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1},   {2, 3},  {7, 16},  {16, 17}, {33, 5},
                                                              {64, 40}, {255, 33}, {257, 9}, {600, 20}, {1030, 4},
                                                              {9, 300}, {260, 513}};  // C > 256: several column panels
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (const auto& shape : shapes) {
             // Not a structured binding: clang before 16 cannot capture one in a lambda (CAPTURE, [&]).
@@ -599,7 +593,7 @@ TEST_CASE("dropout masks, uniform and normal fills are bitwise the reference's")
     Restore restore;
     const uint64_t seeds[] = {0, 42, 0x123456789abcdefull};
     const uint64_t offsets[] = {0, 1, 5, 0xFFFFFFFFull, 0xFFFFFFFFFFFFFFF0ull};
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (int64_t n : kSizes) {
             for (uint64_t seed : seeds) {
@@ -632,7 +626,7 @@ TEST_CASE("results are bitwise identical for 1 and 2 threads") {
     Restore restore;
     const int64_t rows = 600, cols = 70, n = rows * cols;
     const std::vector<float> x = values(n, 111, -3.0f, 3.0f), t = values(n, 112, 0.0f, 1.0f);
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         std::vector<float> results[2];
         for (int threads : {1, 2}) {
@@ -661,7 +655,7 @@ TEST_CASE("threaded elementwise kernels and optimizer updates: bitwise the one-t
     Restore restore;
     for (const int64_t n : {int64_t{32767}, int64_t{131071}, int64_t{262147}, int64_t{600005}}) {
         const std::vector<float> x = values(n, 201, -3.0f, 3.0f, true), g = values(n, 202, -1.0f, 1.0f);
-        for (Isa isa : runnable_isas()) {
+        for (Isa isa : runnable_isas(true)) {
             k::set_max_isa(isa);
             std::vector<float> results[3];
             for (int threads : {1, 2, 3}) {
@@ -699,7 +693,7 @@ TEST_CASE("threaded elementwise kernels and optimizer updates: bitwise the one-t
 
 TEST_CASE("softmax and log-softmax in place") {
     Restore restore;
-    for (Isa isa : runnable_isas()) {
+    for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (auto [rows, cols] : kShapes) {
             const std::vector<float> x = logits(rows, cols, 121);
