@@ -426,7 +426,8 @@ TEST_CASE("SGD (plain, weight decay, momentum, Nesterov) and Adam / AdamW are bi
 TEST_CASE("column_sum (set and accumulate) and row_sum") {
     Restore restore;
     const std::vector<std::pair<int64_t, int64_t>> shapes = {{0, 5},   {1, 1},   {1, 17},   {3, 7},   {7, 16},  {9, 33},
-                                                             {17, 64}, {31, 65}, {100, 10}, {64, 130}, {513, 47}, {5, 1003}};
+                                                             {17, 64}, {31, 65}, {100, 10}, {64, 130}, {513, 47}, {5, 1003},
+                                                             {9, 1024}, {3, 1025}, {17, 2100}};  // (panels of 1024 columns)
     for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         for (auto [rows, cols] : shapes) {
@@ -457,7 +458,7 @@ TEST_CASE("column_sum (set and accumulate) and row_sum") {
 // activation_backward (bitwise) and column sums within the column_sum bound of the reference.
 TEST_CASE("activation_backward_column_sum: activation_backward plus column_sum in one pass") {
     Restore restore;
-    const std::vector<std::pair<int64_t, int64_t>> shapes = {{0, 5}, {1, 1}, {3, 7}, {9, 33}, {17, 64}, {64, 130}, {97, 10}};
+    const std::vector<std::pair<int64_t, int64_t>> shapes = {{0, 5}, {1, 1}, {3, 7}, {9, 33}, {17, 64}, {64, 130}, {97, 10}, {11, 1037}};
     const Activation acts[] = {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh};
     for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
