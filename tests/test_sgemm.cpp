@@ -7,6 +7,7 @@
 // blocking shrunk (kc 16, mc 2 MR, nc 2 NR) so that block +- 1 shapes stay small and the suite fast.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -321,6 +322,54 @@ TEST_CASE("sgemm direct path: short K (op(B) in registers), every ISA and transp
 }
 
 TEST_CASE("sgemm direct path: the same sizes") { size_sweep(k::detail::GemmPath::Direct); }
+
+// op(B) = B whose rows are whole tiles on cache lines (N a multiple of the tile width, B and ldb 64-byte
+// aligned: a Linear's backward products) is read in place by the direct path, anything else copied: both
+// give the same bits, and the reference's values. The other direct-path tests hold B in std::vector
+// (16-byte aligned): the copy.
+TEST_CASE("sgemm direct path: op(B) read in place gives the copy's bits") {
+    Restore restore;
+    k::detail::gemm_path = k::detail::GemmPath::Direct;
+    uint32_t n = 0;
+    for (Isa isa : runnable_isas(false)) {
+        k::set_max_isa(isa);
+        const auto* gi = k::detail::gemm_isa(isa);
+        const int64_t w = gi->nr_narrow, nr = 2 * w;  // the direct path's tile widths: one vector, two
+        for (Trans ta : kTrans)
+            for (int64_t N : {w, nr, 2 * nr, 3 * nr})
+                for (int64_t K : {int64_t{1}, int64_t{9}, int64_t{17}, int64_t{64}})
+                    for (int64_t M : {int64_t{1}, int64_t{gi->direct_r} - 1, int64_t{gi->direct_r}, int64_t{2 * gi->direct_r + 1}}) {
+                        ++n;
+                        Case c;
+                        c.ta = ta;
+                        c.M = M;
+                        c.N = N;
+                        c.K = K;
+                        c.alpha = n % 3 == 0 ? 1.0f : -0.75f;
+                        c.beta = n % 4 == 0 ? 0.0f : 0.5f;
+                        c.pad_a = n % 2 == 0 ? 3 : 0;
+                        c.pad_b = n % 3 == 0 ? 16 : 0;  // ldb stays a multiple of 16
+                        c.bias = n % 5 < 2;
+                        c.act = n % 3 == 0 ? Activation::ReLU : Activation::Identity;
+                        const Operands o = make_operands(c, n);
+                        // B at a 64-byte boundary (in place) and one float past it (copied)
+                        std::vector<float> store(o.B.size() + 32);
+                        float* aligned = store.data();
+                        while (reinterpret_cast<uintptr_t>(aligned) % 64 != 0) ++aligned;
+                        std::copy(o.B.begin(), o.B.end(), aligned);
+                        std::vector<float> shifted(o.B.size() + 1);
+                        std::copy(o.B.begin(), o.B.end(), reinterpret_cast<uintptr_t>(shifted.data()) % 64 == 0 ? shifted.data() + 1 : shifted.data());
+                        const float* unaligned = reinterpret_cast<uintptr_t>(shifted.data()) % 64 == 0 ? shifted.data() + 1 : shifted.data();
+                        const k::Epilogue ep{c.bias ? o.bias.data() : nullptr, c.act};
+                        std::vector<float> in_place = o.C0, copied = o.C0;
+                        k::sgemm_fused(c.ta, c.tb, c.M, c.N, c.K, c.alpha, o.A.data(), o.lda, aligned, o.ldb, c.beta, in_place.data(), o.ldc, ep);
+                        k::sgemm_fused(c.ta, c.tb, c.M, c.N, c.K, c.alpha, o.A.data(), o.lda, unaligned, o.ldb, c.beta, copied.data(), o.ldc, ep);
+                        CHECK_MESSAGE(std::memcmp(in_place.data(), copied.data(), in_place.size() * sizeof(float)) == 0, c.str());
+                        const std::vector<float> checked = check_case(c, n);  // the same operands, against the reference
+                        CHECK_MESSAGE(std::memcmp(checked.data(), copied.data(), copied.size() * sizeof(float)) == 0, c.str());
+                    }
+    }
+}
 
 // A forced path over every ISA, both op(B), and the grid Ns x Ks x Ms, with alpha, beta, leading-dimension
 // pads, bias and activation varied from case to case.

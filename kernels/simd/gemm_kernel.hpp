@@ -494,17 +494,25 @@ void copy_b(float* d, int64_t ld, const GemmArgs& g) {
     }
 }
 
-// Direct path over the whole C, tiles of R x NV vectors: op(B) copied into a K x Np row-major buffer
-// (Np = N rounded up to the tile width); A read in place for full tiles (row by row when op(A) = A,
-// a(i, k) = A[i lda + k]; k-major when op(A) = A^T, a(i, k) = A[k lda + i]); the last, partial tile's
-// rows are copied k-major, zero-padded, into a small buffer (no reads past the end of A).
+// Direct path over the whole C, tiles of R x NV vectors: op(B) = B is read in place when its rows are
+// whole tiles on cache-line boundaries (N a multiple of the tile width, B and ldb 64-byte aligned: the
+// backward products of a Linear), otherwise copied into a K x Np row-major buffer (Np = N rounded up
+// to the tile width); either way the same arithmetic. A read in place for full tiles (row by row when
+// op(A) = A, a(i, k) = A[i lda + k]; k-major when op(A) = A^T, a(i, k) = A[k lda + i]); the last,
+// partial tile's rows are copied k-major, zero-padded, into a small buffer (no reads past the end of A).
 template <class Arch, int R, int NV>
 void gemm_direct_tiles(const GemmArgs& g, int64_t m0, int64_t m1) {
     using UK = MicroKernel<Arch, R, NV, false>;
     constexpr int NR = UK::NR;
-    const int64_t Np = (g.N + NR - 1) / NR * NR;
-    float* Bd = scratch<Arch, 2>(g.K * Np);
-    copy_b<Arch>(Bd, Np, g);
+    const bool in_place = g.tb == Trans::No && g.N % NR == 0 && reinterpret_cast<uintptr_t>(g.B) % 64 == 0 &&
+                          g.ldb % 16 == 0;
+    const int64_t Np = in_place ? g.ldb : (g.N + NR - 1) / NR * NR;
+    const float* Bd = g.B;
+    if (!in_place) {
+        float* copy = scratch<Arch, 2>(g.K * Np);
+        copy_b<Arch>(copy, Np, g);
+        Bd = copy;
+    }
     using UKR = MicroKernel<Arch, R, NV, false, true>;
     float* Ad = scratch<Arch, 3>(g.K * R);
     for (int64_t i = m0; i < m1; i += R) {
