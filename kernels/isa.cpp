@@ -16,7 +16,11 @@ namespace {
 Isa detect() {
     const auto archs = xsimd::available_architectures();
     __builtin_cpu_init();
-    if (archs.avx512f && __builtin_cpu_supports("avx512f")) return Isa::AVX512;
+    // The AVX-512 files are compiled with F, DQ, BW and VL (every AVX-512 CPU since Skylake-SP; Xeon Phi
+    // has F without the others and runs the AVX2 path).
+    if (archs.avx512f && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        return Isa::AVX512;
     if (archs.fma3_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::AVX2;
     if (archs.sse2 && __builtin_cpu_supports("sse2")) return Isa::SSE2;
     return Isa::Reference;
