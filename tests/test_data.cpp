@@ -94,15 +94,25 @@ TEST_CASE("read_csv errors name the file, line and column") {
     }
 }
 
-TEST_CASE("read_csv: a label that does not fit int32 is an error, the largest that does is read") {
-    // Found by fuzz_csv: "2147483647" parses to the float 2^31, which passed a `> 2147483647.0f` check
-    // (that constant is 2^31 too) and overflowed the conversion to int32_t.
-    for (const char* label : {"2147483647", "2147483648", "3e9", "1e38"}) {
+TEST_CASE("read_csv: labels are exact integers; one that does not fit int32 is an error") {
+    // Found by fuzz_csv: "2147483647" parsed to the float 2^31, which passed a `> 2147483647.0f` check
+    // (that constant is 2^31 too) and overflowed the conversion to int32_t. Then, by an outside audit:
+    // read as a float, "1.00000001" was the label 1 and 16777217 became 16777216.
+    for (const char* label : {"2147483648", "3e9", "1e38", "1.00000001", "2.5", "-1", "-0.5", "nan", "inf", "0x10"}) {
         TempCsv f(std::string("a,label\n1,") + label + "\n");
         CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains("is not a class index"), nnfs::Error);
     }
-    TempCsv f("a,label\n1,2147483520\n");  // the largest float below 2^31
-    CHECK(nnfs::read_csv(f.path).labels == std::vector<int32_t>{2147483520});
+    TempCsv f("a,label\n1,2147483647\n2,16777217\n3,33554435\n4,3.0\n5,+7\n6,2e1\n7,-0\n");
+    CHECK(nnfs::read_csv(f.path).labels == std::vector<int32_t>{2147483647, 16777217, 33554435, 3, 7, 20, 0});
+}
+
+TEST_CASE("read_csv: a byte-order mark before the header is not part of the first name; a directory is an error") {
+    TempCsv f("\xEF\xBB\xBFlabel,a\n1,0.5\n0,1.5\n");
+    const nnfs::Dataset d = nnfs::read_csv(f.path, "label");
+    CHECK(d.labels == std::vector<int32_t>{1, 0});
+    CHECK(d.feature_names == std::vector<std::string>{"a"});
+    const std::string dir = std::filesystem::temp_directory_path().string();
+    CHECK_THROWS_WITH_AS(nnfs::read_csv(dir), doctest::Contains("is a directory"), nnfs::Error);
 }
 
 TEST_CASE("read_csv: a label column named twice is an error, not a silent choice") {

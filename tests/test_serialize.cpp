@@ -1,12 +1,16 @@
 // save/load: round trip, all-or-nothing loading, and saves that never destroy the previous file.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <thread>
 #include <vector>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "nnfs/nnfs.hpp"
@@ -44,6 +48,14 @@ std::vector<char> read_bytes(const std::string& path) {
 
 void write_bytes(const std::string& path, const std::vector<char>& bytes) {
     std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Names in `dir` that look like save's temporaries.
+std::vector<std::string> temporaries(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir))
+        if (entry.path().filename().string().find(".tmp.") != std::string::npos) names.push_back(entry.path().string());
+    return names;
 }
 
 struct TempDir {
@@ -132,20 +144,29 @@ TEST_CASE("save replaces a file only when the new one is complete") {
     nnfs::save(*first, path);
     const std::vector<char> first_bytes = read_bytes(path);
 
-    // The temporary file cannot be created (a directory holds its name): save fails, the old file stays.
+    // The new file cannot be written whole (the process may write files of 64 bytes at most, less than
+    // a model): save fails, the old file stays, no temporary is left behind.
     auto second = make_model(4, 8);
-    const std::string tmp_name = path + ".tmp." + std::to_string(::getpid());
-    fs::create_directory(tmp_name);
-    CHECK_THROWS_WITH_AS(nnfs::save(*second, path), doctest::Contains("cannot create"), nnfs::Error);
+    {
+        rlimit old_limit{};
+        REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+        const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // the write fails with EFBIG instead
+        rlimit small = old_limit;
+        small.rlim_cur = 64;
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+        CHECK_THROWS_WITH_AS(nnfs::save(*second, path), doctest::Contains("cannot write"), nnfs::Error);
+        ::setrlimit(RLIMIT_FSIZE, &old_limit);
+        std::signal(SIGXFSZ, old_handler);
+    }
     CHECK(read_bytes(path) == first_bytes);
-    fs::remove(tmp_name);
+    CHECK(temporaries(tmp.dir).empty());
 
     // A target that cannot be replaced (a directory): save fails and leaves no temporary behind.
     const std::string dir_target = tmp.file("a_directory");
     fs::create_directory(dir_target);
     CHECK_THROWS_AS(nnfs::save(*second, dir_target), nnfs::Error);
     CHECK(fs::is_directory(dir_target));
-    CHECK_FALSE(fs::exists(dir_target + ".tmp." + std::to_string(::getpid())));
+    CHECK(temporaries(tmp.dir).empty());
 
     // A successful save replaces the file whole.
     nnfs::save(*second, path);
@@ -153,6 +174,65 @@ TEST_CASE("save replaces a file only when the new one is complete") {
     nnfs::load(*check, path);
     CHECK(snapshot(*check) == snapshot(*second));
     CHECK_THROWS_WITH_AS(nnfs::save(*second, tmp.file("no/such/dir/m.nnfs")), doctest::Contains("cannot create"), nnfs::Error);
+}
+
+// Found by an outside audit: the temporary was named after the process alone, so two threads saving to
+// one path wrote the same temporary (saves failed, a reader found the file empty or torn), and a long
+// target name made the temporary's name longer than the file system allows.
+TEST_CASE("concurrent saves to one path each replace it whole; a long file name saves") {
+    TempDir tmp;
+    const std::string path = tmp.file("shared.nnfs");
+    auto a = make_model(6, 11), b = make_model(6, 12);
+    const std::vector<float> va = snapshot(*a), vb = snapshot(*b);
+    std::atomic<int> failures{0}, torn{0};
+    std::atomic<bool> done{false};
+    nnfs::save(*a, path);
+    std::thread reader([&] {
+        auto probe = make_model(6, 13);
+        while (!done) {
+            try {
+                nnfs::load(*probe, path);
+                const std::vector<float> v = snapshot(*probe);
+                if (v != va && v != vb) ++torn;
+            } catch (const nnfs::Error&) {
+                ++torn;  // every moment the path holds one whole file
+            }
+        }
+    });
+    auto writer = [&](nnfs::Module& m) {
+        for (int i = 0; i < 40; ++i) {
+            try {
+                nnfs::save(m, path);
+            } catch (const nnfs::Error&) {
+                ++failures;
+            }
+        }
+    };
+    std::thread wa(writer, std::ref(*a)), wb(writer, std::ref(*b));
+    wa.join();
+    wb.join();
+    done = true;
+    reader.join();
+    CHECK(failures == 0);
+    CHECK(torn == 0);
+    CHECK(temporaries(tmp.dir).empty());
+
+    const std::string long_name = tmp.file(std::string(250, 'm'));  // 250 bytes: a valid name
+    nnfs::save(*a, long_name);
+    auto back = make_model(6, 14);
+    nnfs::load(*back, long_name);
+    CHECK(snapshot(*back) == va);
+    CHECK(temporaries(tmp.dir).empty());
+}
+
+TEST_CASE("loading a directory or an unreadable file is an nnfs::Error") {
+    // Found by an outside audit: libstdc++'s stream iterators threw std::ios_base::failure ("Is a directory").
+    TempDir tmp;
+    auto net = make_model(4, 3);
+    const std::vector<float> before = snapshot(*net);
+    CHECK_THROWS_WITH_AS(nnfs::load(*net, tmp.dir.string()), doctest::Contains("load: cannot read"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::read_state_file(tmp.dir.string()), doctest::Contains("Is a directory"), nnfs::Error);
+    CHECK(snapshot(*net) == before);
 }
 
 TEST_CASE("a state file with empty and scalar tensors reads back as written") {

@@ -1,6 +1,7 @@
 // CSV reading: strict, with error positions (file:line, column name).
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -36,13 +37,35 @@ bool parse_float(const std::string& text, float& value) {
     return ec == std::errc{} && ptr == end && std::isfinite(value);
 }
 
+// Parses the whole field as a class index: an integer >= 0 that fits int32_t, written as one ("3") or
+// as a number of exactly that value ("3.0", "3e0"). Read as a double, which holds every int32_t and
+// no fraction a float would round away ("1.00000001" is not 1).
+bool parse_label(const std::string& text, int32_t& value) {
+    if (text.empty()) return false;
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    if (*begin == '+') ++begin;
+    double v = 0.0;
+    const auto [ptr, ec] = std::from_chars(begin, end, v);
+    if (ec != std::errc{} || ptr != end || !(v >= 0.0) || v != std::floor(v) || v > 2147483647.0) return false;
+    value = static_cast<int32_t>(v);
+    return true;
+}
+
 }  // namespace
 
 Dataset read_csv(const std::string& path, const std::string& label_column) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) fail("read_csv: '", path, "' is a directory");
     std::ifstream in(path);
     if (!in) fail("read_csv: cannot open '", path, "'");
     std::string line;
-    if (!std::getline(in, line) || trim(line).empty()) fail("read_csv: '", path, "' is empty (no header row)");
+    if (!std::getline(in, line)) {
+        if (in.bad()) fail("read_csv: cannot read '", path, "'");
+        fail("read_csv: '", path, "' is empty (no header row)");
+    }
+    if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 byte-order mark (spreadsheet exports)
+    if (trim(line).empty()) fail("read_csv: '", path, "' is empty (no header row)");
 
     std::vector<std::string> header = split_fields(line);
     for (auto& h : header) h = trim(h);
@@ -75,18 +98,21 @@ Dataset read_csv(const std::string& path, const std::string& label_column) {
         }
         for (size_t c = 0; c < fields.size(); ++c) {
             const std::string text = trim(fields[c]);
+            if (c == label) {
+                int32_t y = 0;
+                if (!parse_label(text, y)) {
+                    fail(path, ":", line_no, ": column '", header[c], "': '", text,
+                         "' is not a class index (an integer from 0 to 2147483647)");
+                }
+                data.labels.push_back(y);
+                continue;
+            }
             float v = 0.0f;
             if (!parse_float(text, v)) fail(path, ":", line_no, ": column '", header[c], "': '", text, "' is not a finite number");
-            if (c != label) {
-                values.push_back(v);
-            } else if (v < 0.0f || v != std::floor(v) || v >= 2147483648.0f) {
-                // 2^31 exactly: the float nearest INT32_MAX is 2^31 itself, which int32_t cannot hold.
-                fail(path, ":", line_no, ": column '", header[c], "': '", text, "' is not a class index (an integer >= 0)");
-            } else {
-                data.labels.push_back(static_cast<int32_t>(v));
-            }
+            values.push_back(v);
         }
     }
+    if (in.bad()) fail("read_csv: cannot read '", path, "' past line ", line_no);
     if (data.labels.empty()) fail("read_csv: '", path, "' has a header but no samples");
     data.features = Tensor::from({data.size(), static_cast<int64_t>(nf)}, values);
     return data;

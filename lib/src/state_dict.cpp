@@ -1,10 +1,10 @@
 #include "nnfs/state_dict.hpp"
 
+#include <atomic>
 #include <bit>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <unistd.h>
 
 #include "crc32.hpp"
@@ -84,8 +84,16 @@ void write_state_file(const StateDict& state, const std::string& path) {
     }
     put(out, detail::crc32(out.data(), out.size()));
 
-    // Write beside the target, flush to disk, then rename over it: the old file survives any failure.
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    // Write beside the target, flush to disk, then rename over it: the old file survives any failure,
+    // and a reader sees the old file or the new one, whole. The temporary's name is unique to this call
+    // (process and call number: two threads saving to one path must not share it) and, like the
+    // target's, within the file system's 255-byte name limit (a long target name is shortened in it).
+    static std::atomic<uint64_t> saves{0};
+    const std::string suffix = ".tmp." + std::to_string(::getpid()) + "." + std::to_string(saves.fetch_add(1));
+    const size_t slash = path.find_last_of('/');
+    const size_t base = slash == std::string::npos ? 0 : slash + 1;
+    const size_t keep = path.size() - base + suffix.size() > 255 ? 255 - suffix.size() : path.size() - base;
+    const std::string tmp = path.substr(0, base + keep) + suffix;
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f) fail("save: cannot create '", tmp, "' (beside '", path, "')");
     const bool written = std::fwrite(out.data(), 1, out.size(), f) == out.size() && std::fflush(f) == 0 &&
@@ -98,9 +106,17 @@ void write_state_file(const StateDict& state, const std::string& path) {
 }
 
 StateDict read_state_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("load: cannot open '", path, "'");
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // (C stdio: a read error, a directory say, is then a status to report, where libstdc++'s stream
+    // iterators throw std::ios_base::failure.)
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) fail("load: cannot open '", path, "': ", std::strerror(errno));
+    std::vector<char> bytes;
+    char chunk[1 << 16];
+    size_t got = 0;
+    while ((got = std::fread(chunk, 1, sizeof chunk, f)) > 0) bytes.insert(bytes.end(), chunk, chunk + got);
+    const int read_error = std::ferror(f) ? errno : 0;
+    std::fclose(f);
+    if (read_error) fail("load: cannot read '", path, "': ", std::strerror(read_error));
     if (bytes.size() < 4 + 4 + 4 + 8 + 4) fail("load: '", path, "' is truncated (", bytes.size(), " bytes)");
     if (std::memcmp(bytes.data(), kMagic, 4) != 0) fail("load: '", path, "' is not an nnfs model file");
     const size_t body = bytes.size() - sizeof(uint32_t);
