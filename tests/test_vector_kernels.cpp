@@ -378,6 +378,57 @@ TEST_CASE("MSE, BCE and BCE with logits") {
     }
 }
 
+// Adam's sqrt(v) / sqrt(1 - b2^t) is a multiplication in double on AVX2 / AVX-512 (simd/optimizer_kernel.hpp
+// argues it rounds as the division): the same bits as the reference, NaN payloads included, over state
+// and gradients of every magnitude (v across the exponent range, subnormal, zero, infinite; NaN), betas
+// giving b2 corrections from tiny to exactly 1, eps 0 and 1e-8, and many steps.
+TEST_CASE("Adam / AdamW: bitwise the reference over extreme gradients, state and betas") {
+    Restore restore;
+    std::mt19937 rng(5);
+    const int64_t n = 4099;
+    auto wild = [&](float lo_exp, float hi_exp) {  // magnitudes 2^lo_exp .. 2^hi_exp, both signs, and specials
+        std::vector<float> x(static_cast<size_t>(n));
+        std::uniform_real_distribution<float> e(lo_exp, hi_exp), u(0.0f, 1.0f);
+        for (size_t i = 0; i < x.size(); ++i) {
+            x[i] = std::ldexp(1.0f + u(rng), static_cast<int>(e(rng))) * (u(rng) < 0.5f ? -1.0f : 1.0f);
+            switch (i % 97) {
+                case 0: x[i] = 0.0f; break;
+                case 1: x[i] = -0.0f; break;
+                case 2: x[i] = std::numeric_limits<float>::infinity(); break;
+                case 3: x[i] = std::numeric_limits<float>::denorm_min(); break;
+                case 4: x[i] = std::numeric_limits<float>::quiet_NaN(); break;
+                case 5: x[i] = 1e30f; break;  // g^2 overflows
+                default: break;
+            }
+        }
+        return x;
+    };
+    struct Betas {
+        float beta1, beta2, eps;
+    };
+    const Betas betas[] = {{0.9f, 0.999f, 1e-8f}, {0.5f, 0.5f, 0.0f}, {0.9f, 0.0f, 1e-8f}, {0.0f, 0.99999994f, 1e-8f}};
+    for (Isa isa : runnable_isas(true)) {
+        k::set_max_isa(isa);
+        for (const Betas& b : betas)
+            for (int mode = 0; mode < 3; ++mode) {
+                const float wd = mode == 0 ? 0.0f : 0.01f;
+                std::vector<float> p = wild(-20, 20), m = wild(-60, 10), v = wild(-140, 60);
+                for (float& x : v) x = std::abs(x);  // a second moment
+                std::vector<float> p_want = p, m_want = m, v_want = v;
+                for (int64_t step : {int64_t{1}, int64_t{2}, int64_t{3}, int64_t{10}, int64_t{1000}, int64_t{100000}}) {
+                    const std::vector<float> g = wild(-80, 40);
+                    k::adam_update(p.data(), m.data(), v.data(), g.data(), n, 1e-3f, b.beta1, b.beta2, b.eps, wd, mode == 2, step);
+                    k::ref::adam_update(p_want.data(), m_want.data(), v_want.data(), g.data(), n, 1e-3f, b.beta1, b.beta2,
+                                        b.eps, wd, mode == 2, step);
+                }
+                const std::string what = where("adam", n) + " beta2 " + std::to_string(b.beta2) + " mode " + std::to_string(mode);
+                CHECK_MESSAGE(std::memcmp(p.data(), p_want.data(), p.size() * sizeof(float)) == 0, what << " param");
+                CHECK_MESSAGE(std::memcmp(m.data(), m_want.data(), m.size() * sizeof(float)) == 0, what << " m");
+                CHECK_MESSAGE(std::memcmp(v.data(), v_want.data(), v.size() * sizeof(float)) == 0, what << " v");
+            }
+    }
+}
+
 // Optimizers: the same float operations as the reference in the same order (no contraction in the
 // ISA translation units), so parameters and state must be bitwise identical after several steps.
 TEST_CASE("SGD (plain, weight decay, momentum, Nesterov) and Adam / AdamW are bitwise the reference") {

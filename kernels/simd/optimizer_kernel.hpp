@@ -44,12 +44,24 @@ void sgd_update(float* param, float* velocity, const float* grad, int64_t n, flo
 
 // Adam / AdamW (Mode 0: no decay, 1: L2 decay added to g, 2: decoupled param *= 1 - lr wd), then
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; param -= step_size m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+//
+// The quotient by the constant b = sqrt(1 - b2^t) is taken as float(double(a) * y), y = 1 / b rounded to
+// double, which is a / b rounded to float, the division's own bits, for every float a (0, inf and NaN
+// included) and b > 0: the double is within 2^-52 (relative) of a / b, and a quotient of floats is
+// never closer than 2^-49 to a midpoint between floats (a / b - m = (a - m b) / b, with m of 25
+// significant bits and a - m b a nonzero multiple of a's or m b's last bit), so both round alike. (Checked
+// too: all 2^23 significands of a against 78 values of b, and 4e8 random pairs: no difference.) The
+// divider, busy with a square root and two divisions per element, bounded Adam in L1 and L2: this
+// takes one division off it, 50-52 -> 69-74 GB/s on AVX-512 (AVX2 54-57 -> 71-75). The other quotient,
+// m / denom, by a Newton reciprocal in double measured slower than the division (36 GB/s).
 template <class Arch, int Mode>
 void adam_update_t(float* param, float* m, float* v, const float* grad, int64_t n, float beta1, float beta2,
                    float eps, float weight_decay, float step_size, float bc2_sqrt, float decay) {
     using V = vfloat<Arch>;
+    using D = vdouble<Arch>;
     const V b1(beta1), b2(beta2), omb1(static_cast<float>(1.0 - beta1)), omb2(static_cast<float>(1.0 - beta2));
-    const V veps(eps), vwd(weight_decay), vstep(step_size), vbc2(bc2_sqrt), vdecay(decay);
+    const V veps(eps), vwd(weight_decay), vstep(step_size), vdecay(decay);
+    const D inv_bc2(1.0 / static_cast<double>(bc2_sqrt));
     for_vectors<Arch>(n, [&](int64_t i, auto part) {
         V p = load<Arch>(param + i, part), g = load<Arch>(grad + i, part);
         if constexpr (Mode == 2) p = p * vdecay;
@@ -58,7 +70,15 @@ void adam_update_t(float* param, float* m, float* v, const float* grad, int64_t 
         const V vi = b2 * load<Arch>(v + i, part) + omb2 * g * g;
         store<Arch>(m + i, mi, part);
         store<Arch>(v + i, vi, part);
-        const V denom = xsimd::sqrt(vi) / vbc2 + veps;
+        V q = xsimd::sqrt(vi);
+        if constexpr (V::size >= 8) {  // sqrt(v) / bc2 (above); with SSE2's two doubles a vector, the division is faster
+            D lo, hi;
+            widen<Arch>(q, lo, hi);
+            q = narrow<Arch>(lo * inv_bc2, hi * inv_bc2);
+        } else {
+            q = q / V(bc2_sqrt);
+        }
+        const V denom = q + veps;
         store<Arch>(param + i, p - vstep * (mi / denom), part);
     });
 }

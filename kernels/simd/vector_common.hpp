@@ -148,6 +148,9 @@ inline vfloat<Arch> narrow(vdouble<Arch> lo, vdouble<Arch> hi) {
         return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
     }
 #endif
+    if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
+        return _mm_movelh_ps(_mm_cvtpd_ps(lo), _mm_cvtpd_ps(hi));
+    }
     alignas(64) double buf[2 * vdouble<Arch>::size];
     lo.store_aligned(buf);
     hi.store_aligned(buf + vdouble<Arch>::size);
