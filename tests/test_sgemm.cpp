@@ -352,14 +352,14 @@ TEST_CASE("sgemm direct path: op(B) read in place gives the copy's bits") {
                         c.bias = n % 5 < 2;
                         c.act = n % 3 == 0 ? Activation::ReLU : Activation::Identity;
                         const Operands o = make_operands(c, n);
-                        // B at a 64-byte boundary (in place) and one float past it (copied)
-                        std::vector<float> store(o.B.size() + 32);
+                        // B at a 64-byte boundary (read in place) and a copy of it 4 bytes past one (copied)
+                        const size_t span = (o.B.size() + 15) / 16 * 16;
+                        std::vector<float> store(2 * span + 32);
                         float* aligned = store.data();
                         while (reinterpret_cast<uintptr_t>(aligned) % 64 != 0) ++aligned;
+                        float* unaligned = aligned + span + 1;
                         std::copy(o.B.begin(), o.B.end(), aligned);
-                        std::vector<float> shifted(o.B.size() + 1);
-                        std::copy(o.B.begin(), o.B.end(), reinterpret_cast<uintptr_t>(shifted.data()) % 64 == 0 ? shifted.data() + 1 : shifted.data());
-                        const float* unaligned = reinterpret_cast<uintptr_t>(shifted.data()) % 64 == 0 ? shifted.data() + 1 : shifted.data();
+                        std::copy(o.B.begin(), o.B.end(), unaligned);
                         const k::Epilogue ep{c.bias ? o.bias.data() : nullptr, c.act};
                         std::vector<float> in_place = o.C0, copied = o.C0;
                         k::sgemm_fused(c.ta, c.tb, c.M, c.N, c.K, c.alpha, o.A.data(), o.lda, aligned, o.ldb, c.beta, in_place.data(), o.ldc, ep);
