@@ -499,7 +499,8 @@ void copy_b(float* d, int64_t ld, const GemmArgs& g) {
 // backward products of a Linear), otherwise copied into a K x Np row-major buffer (Np = N rounded up
 // to the tile width); either way the same arithmetic. A read in place for full tiles (row by row when
 // op(A) = A, a(i, k) = A[i lda + k]; k-major when op(A) = A^T, a(i, k) = A[k lda + i]); the last,
-// partial tile's rows are copied k-major, zero-padded, into a small buffer (no reads past the end of A).
+// partial tile's rows are copied k-major, zero-padded, into a small buffer (no reads past the end of A)
+// and run on the smallest register tile that covers them (packed_tile).
 template <class Arch, int R, int NV>
 void gemm_direct_tiles(const GemmArgs& g, int64_t m0, int64_t m1) {
     using UK = MicroKernel<Arch, R, NV, false>;
@@ -539,7 +540,10 @@ void gemm_direct_tiles(const GemmArgs& g, int64_t m0, int64_t m1) {
         for (int64_t j = 0; j < g.N; j += NR) {
             const int n = static_cast<int>(min_of<Arch>(NR, g.N - j));
             const TileOut t{g.alpha, g.beta, g.ep.bias ? g.ep.bias + j : nullptr};
-            UK::tile(g.K, a, csa, Bd + j, Np, g.C + i * g.ldc + j, g.ldc, m, n, t, g.ep.act);
+            if (m < R)  // (a 64-row C on 12-row tiles: 72 rows' work, now 64)
+                packed_tile<Arch, R, NV>(g.K, Ad, Bd + j, Np, g.C + i * g.ldc + j, g.ldc, m, n, t, g.ep.act);
+            else
+                UK::tile(g.K, a, csa, Bd + j, Np, g.C + i * g.ldc + j, g.ldc, m, n, t, g.ep.act);
         }
     }
 }
