@@ -242,12 +242,13 @@ TEST_CASE("sgemm packed path: sizes around the register tiles and small cache bl
     size_sweep(k::detail::GemmPath::Packed);
 }
 
-// Partial tiles of the packed path run on smaller register tiles (rows rounded up, one vector when
-// the columns fit in one): every remainder of M modulo the tile height, with N ending in a partial
-// one-vector and a partial two-vector tile, on the main and the narrow tile.
-TEST_CASE("sgemm packed path: every partial tile height and width, every ISA and transposition") {
+// Partial tiles run on smaller register tiles (rows rounded up, one vector when the columns fit in
+// one), on the packed and on the direct path: every remainder of M modulo the tile height, with N
+// ending in a partial one-vector and a partial two-vector tile, on the main and the narrow tile. K from
+// 9 (shorter K takes the direct path's row-by-row kernel).
+static void partial_tiles(k::detail::GemmPath path) {
     Restore restore;
-    k::detail::gemm_path = k::detail::GemmPath::Packed;
+    k::detail::gemm_path = path;
     uint32_t n = 0;
     for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
@@ -256,7 +257,10 @@ TEST_CASE("sgemm packed path: every partial tile height and width, every ISA and
         struct Tile {
             int64_t mr, nr;
         };
-        for (Tile tile : {Tile{gi->mr, gi->nr}, Tile{gi->mr_narrow, gi->nr_narrow}})
+        const bool packed = path == k::detail::GemmPath::Packed;
+        const Tile main = packed ? Tile{gi->mr, gi->nr} : Tile{gi->direct_r, 2 * w};
+        const Tile narrow = packed ? Tile{gi->mr_narrow, gi->nr_narrow} : Tile{gi->direct_r_narrow, w};
+        for (Tile tile : {main, narrow})
             for (Trans ta : kTrans)
                 for (Trans tb : kTrans)
                     for (int64_t r = 0; r < tile.mr; ++r)
@@ -269,7 +273,7 @@ TEST_CASE("sgemm packed path: every partial tile height and width, every ISA and
                             c.tb = tb;
                             c.M = 2 * tile.mr + r;
                             c.N = N;
-                            c.K = 5 + (n % 3) * 17;
+                            c.K = 9 + (n % 3) * 17;
                             c.alpha = n % 3 == 0 ? 1.0f : -0.5f;
                             c.beta = n % 4 == 0 ? 0.0f : 0.5f;
                             c.pad_c = n % 2 == 0 ? 2 : 0;
@@ -278,6 +282,14 @@ TEST_CASE("sgemm packed path: every partial tile height and width, every ISA and
                             check_case(c, n);
                         }
     }
+}
+
+TEST_CASE("sgemm packed path: every partial tile height and width, every ISA and transposition") {
+    partial_tiles(k::detail::GemmPath::Packed);
+}
+
+TEST_CASE("sgemm direct path: every partial tile height and width, every ISA and transposition") {
+    partial_tiles(k::detail::GemmPath::Direct);
 }
 
 // K <= 8 with N within two vectors: the direct path keeps op(B) in registers and runs row by row (4
