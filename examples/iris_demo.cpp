@@ -19,8 +19,9 @@ int main(int argc, char** argv) try {
     standardizer.fit(train.features);
     standardizer.transform(train.features);
     standardizer.transform(test.features);
-    std::printf("Iris: %lld samples, %lld features, %d classes; train %lld, test %lld\n",
-                static_cast<long long>(iris.size()), static_cast<long long>(iris.num_features()), iris.num_classes(),
+    std::printf("Iris: %lld samples, %lld features, %lld classes; train %lld, test %lld\n",
+                static_cast<long long>(iris.size()), static_cast<long long>(iris.num_features()),
+                static_cast<long long>(iris.num_classes()),
                 static_cast<long long>(train.size()), static_cast<long long>(test.size()));
 
     nnfs::Sequential net;

@@ -101,6 +101,23 @@ TEST_CASE("a checkpoint for another optimizer or model is rejected and changes n
     std::filesystem::remove(path);
 }
 
+// Found by an outside audit: Adam's and AdamW's state have the same names, so one loaded into the other
+// silently; a negative epoch was saved and returned.
+TEST_CASE("a checkpoint names its optimizer; a negative epoch is refused") {
+    const std::string path = temp_file("nnfs_ckpt_kind_");
+    Run adamw(1, true);
+    nnfs::save_checkpoint(*adamw.net, *adamw.opt, 2, path);
+    nnfs::Adam adam(adamw.net->parameters(), {.lr = 0.01f});
+    const std::vector<float> before = adamw.values();
+    CHECK_THROWS_WITH_AS(nnfs::load_checkpoint(*adamw.net, adam, path), doctest::Contains("holds the state of AdamW, the optimizer is Adam"),
+                         nnfs::Error);
+    CHECK(adamw.values() == before);
+    CHECK(nnfs::load_checkpoint(*adamw.net, *adamw.opt, path) == 2);
+    CHECK_THROWS_WITH_AS(nnfs::save_checkpoint(*adamw.net, *adamw.opt, -5, path), doctest::Contains("epoch -5"), nnfs::Error);
+    CHECK(nnfs::load_checkpoint(*adamw.net, *adamw.opt, path) == 2);  // the refused save left the file alone
+    std::filesystem::remove(path);
+}
+
 TEST_CASE("state files keep tensors, integers and strings") {
     const std::string path = temp_file("nnfs_state_");
     nnfs::StateDict s;

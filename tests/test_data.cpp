@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "nnfs/nnfs.hpp"
+#include "support/sanitizers.hpp"
 
 namespace {
 // A temporary CSV file holding `text`, removed at scope exit.
@@ -263,4 +264,69 @@ TEST_CASE("standardizer from saved statistics transforms like the fitted one") {
     const std::vector<float> bad_scale{1.0f, 0.0f};
     CHECK_THROWS_WITH_AS(nnfs::Standardizer(fitted.mean(), nnfs::Tensor::from({2}, bad_scale)), doctest::Contains("scale[1]"), nnfs::Error);
     CHECK_THROWS_AS(nnfs::Standardizer(fitted.mean(), nnfs::Tensor({3})), nnfs::Error);
+}
+
+// Found by an outside audit: sizes whose products overflow int64 wrapped around (a short buffer, then
+// writes past it: a segfault); a label of 2147483647 overflowed num_classes(); a large label made the
+// stratified split allocate a list per possible class.
+TEST_CASE("synthetic data: sizes that overflow are an nnfs::Error") {
+    const int64_t huge = int64_t{1} << 62;
+    CHECK_THROWS_WITH_AS(nnfs::make_blobs(huge, 2, 4, 1.0f, 1), doctest::Contains("make_blobs"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::make_blobs(10, 2, huge, 1.0f, 1), doctest::Contains("overflow"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::make_moons(huge, 0.1f, 1), doctest::Contains("make_moons"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::make_classification(huge, 4, 2, 2, 1), doctest::Contains("make_classification"), nnfs::Error);
+#ifndef NNFS_TEST_SANITIZED  // (see support/sanitizers.hpp)
+    CHECK_THROWS_WITH_AS(nnfs::make_blobs(int64_t{1} << 40, 2, 4, 1.0f, 1), doctest::Contains("cannot allocate"), nnfs::Error);
+#endif
+}
+
+TEST_CASE("labels up to INT32_MAX: num_classes and a stratified split") {
+    nnfs::Dataset d;
+    d.features = nnfs::Tensor::full({6, 1}, 1.0f);
+    for (int i = 0; i < 6; ++i) d.features.t(i, 0) = static_cast<float>(i);
+    d.labels = {2147483647, 0, 2147483647, 0, 0, 2147483647};
+    CHECK(d.num_classes() == 2147483648);
+    const auto [train, test] = nnfs::train_test_split(d, 0.34, 1, true);
+    CHECK(test.size() == 2);
+    CHECK(std::count(test.labels.begin(), test.labels.end(), 0) == 1);
+    CHECK(std::count(test.labels.begin(), test.labels.end(), 2147483647) == 1);
+}
+
+// Found by an outside audit: each class's test share was rounded on its own, so the test part could be
+// far from round(test_fraction * n) (10 classes of 7 at 0.2: 10 test samples instead of 14), and a class
+// of one sample went wholly to one part.
+TEST_CASE("stratified split: round(test_fraction * n) test samples, each class within one of its share") {
+    nnfs::Dataset d;
+    d.features = nnfs::Tensor({70, 1});
+    for (int i = 0; i < 70; ++i) {
+        d.features.t(i, 0) = static_cast<float>(i);
+        d.labels.push_back(i % 10);
+    }
+    const auto [train, test] = nnfs::train_test_split(d, 0.2, 5, true);
+    CHECK(test.size() == 14);
+    CHECK(train.size() == 56);
+    for (int32_t c = 0; c < 10; ++c) {
+        const auto k = std::count(test.labels.begin(), test.labels.end(), c);  // share 1.4
+        CHECK((k == 1 || k == 2));
+    }
+    // As scikit-learn's: fewer test samples than classes, or a class of one sample, cannot be stratified.
+    CHECK_THROWS_WITH_AS(nnfs::train_test_split(d, 0.1, 5, true), doctest::Contains("fewer than the 10 classes"), nnfs::Error);
+    CHECK(nnfs::train_test_split(d, 0.1, 5, false).test.size() == 7);  // without stratification, fine
+    d.labels[0] = 10;  // class 10: one sample
+    CHECK_THROWS_WITH_AS(nnfs::train_test_split(d, 0.5, 5, true), doctest::Contains("class 10 has 1 sample"), nnfs::Error);
+}
+
+TEST_CASE("standardizer: non-finite data or statistics are refused, a failed fit keeps the fitted state") {
+    nnfs::Tensor x = nnfs::Tensor::from({2, 2}, std::vector<float>{1, 2, 3, 4});
+    nnfs::Standardizer z;
+    z.fit(x);
+    const std::vector<float> mean(z.mean().span().begin(), z.mean().span().end());
+    nnfs::Tensor bad = x;
+    bad.t(1, 0) = INFINITY;
+    CHECK_THROWS_WITH_AS(z.fit(bad), doctest::Contains("row 1, column 0 is inf"), nnfs::Error);
+    CHECK(std::vector<float>(z.mean().span().begin(), z.mean().span().end()) == mean);
+    bad.t(1, 0) = NAN;
+    CHECK_THROWS_AS(z.fit(bad), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::Standardizer(nnfs::Tensor::full({2}, NAN), nnfs::Tensor::full({2}, 1.0f)), doctest::Contains("mean[0]"),
+                         nnfs::Error);
 }

@@ -1,11 +1,13 @@
 // Classification and regression metrics, against hand-computed values.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <numeric>
 #include <string>
 #include <vector>
 
 #include "nnfs/nnfs.hpp"
+#include "support/sanitizers.hpp"
 
 TEST_CASE("metrics: argmax, accuracy, confusion matrix") {
     const std::vector<float> s{0.1f, 0.7f, 0.2f, 3, 1, 3, -1, -2, 0};
@@ -74,4 +76,20 @@ TEST_CASE("regression metrics") {
     CHECK(nnfs::r2_score(pred, flat) == 0.0);
     const std::vector<float> two{1, 2};
     CHECK_THROWS_AS(nnfs::mean_squared_error(two, truth), nnfs::Error);
+}
+
+// Found by an outside audit (against scikit-learn 1.2.1): R^2 of one sample is undefined (NaN there, 0
+// here before), a NaN in the data gave 0 with a constant truth; many classes gave std::bad_alloc.
+TEST_CASE("metrics edge cases: r2_score of one sample or with NaN, a confusion matrix too large to allocate") {
+    const std::vector<float> one{2.0f}, truth{1.0f, 1.0f, 1.0f}, pred{1.0f, NAN, 1.0f};
+    CHECK(std::isnan(nnfs::r2_score(one, one)));
+    CHECK(std::isnan(nnfs::r2_score(pred, truth)));
+    CHECK(nnfs::r2_score(truth, truth) == 1.0);
+    const std::vector<int32_t> labels{0, 46341, 2};
+    const nnfs::ConfusionMatrix m = nnfs::confusion_matrix(labels, labels, 46342);  // t * k past int32 for 46341
+    CHECK(m.at(46341, 46341) == 1);
+    CHECK(m.at(2, 2) == 1);
+#ifndef NNFS_TEST_SANITIZED  // (see support/sanitizers.hpp)
+    CHECK_THROWS_WITH_AS(nnfs::confusion_matrix(labels, labels, 2147483647), doctest::Contains("cannot allocate"), nnfs::Error);
+#endif
 }

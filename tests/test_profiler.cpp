@@ -35,6 +35,27 @@ TEST_CASE("summary lists layers, output shapes and parameter counts") {
     CHECK_THROWS_WITH_AS(net.summary({16, 9}), doctest::Contains("[16, 9]"), nnfs::Error);
 }
 
+// Found by an outside audit: rows were keyed by layer index alone, so a second model's ReLU was counted
+// under the first model's Linear.
+TEST_CASE("profiler: two models taking turns on one profiler keep their own rows") {
+    nnfs::Sequential a, b;
+    build(a);
+    b.emplace<nnfs::Linear>(8, 4);
+    b.emplace<nnfs::Sigmoid>();
+    nnfs::Profiler profiler;
+    a.set_profiler(&profiler);
+    b.set_profiler(&profiler);
+    const nnfs::Tensor x = nnfs::Tensor::full({3, 8}, 0.25f);
+    a.forward(x);
+    b.forward(x);
+    b.forward(x);
+    REQUIRE(profiler.rows().size() == 6);  // a: 4 layers, b: 2, forward only
+    for (const auto& row : profiler.rows()) {
+        CHECK(row.calls == (row.module == &a[row.layer] ? 1 : 2));
+        CHECK(row.name == row.module->name());
+    }
+}
+
 TEST_CASE("profiler counts calls per layer and phase, FLOPs of Linear, and writes a trace") {
     nnfs::Sequential net;
     build(net);

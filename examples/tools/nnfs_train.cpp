@@ -101,7 +101,9 @@ int train_main(int argc, char** argv) {
     // Data: read, split (stratified), keep the raw validation rows, standardize on the training part.
     const std::string path = resolve_data(o.data);
     const nnfs::Dataset data = nnfs::read_csv(path, o.label_column);
-    const int32_t classes = data.num_classes();
+    if (data.num_classes() > (int64_t{1} << 20))  // (the output layer alone would take gigabytes)
+        fail("'", path, "' has the label ", data.num_classes() - 1, ": more than 2^20 classes is not supported here");
+    const auto classes = static_cast<int32_t>(data.num_classes());
     if (classes < 2) fail("'", path, "' has ", classes, " class(es); a classifier needs at least 2");
     const std::string label_name = o.label_column.empty() ? read_csv_header(path).back() : o.label_column;
     std::vector<std::string> class_names = o.class_names.empty() ? bundled_class_names(o.data) : o.class_names;

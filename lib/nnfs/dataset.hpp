@@ -17,7 +17,7 @@ struct Dataset {
 
     int64_t size() const { return static_cast<int64_t>(labels.size()); }
     int64_t num_features() const { return features.dim() == 2 ? features.size(1) : 0; }
-    int32_t num_classes() const;  // 1 + the largest label (0 when empty)
+    int64_t num_classes() const;  // 1 + the largest label (0 when empty)
     // The samples at `rows`, in that order.
     Dataset subset(std::span<const int64_t> rows) const;
     // nnfs::Error naming `operation` unless features is (size(), *) and every label is >= 0.
@@ -32,8 +32,10 @@ struct Dataset {
 Dataset read_csv(const std::string& path, const std::string& label_column = {});
 
 // A train/test split: a seeded shuffle, then the first round(test_fraction * n) samples form the test
-// part. With `stratify`, each class is split in that proportion separately, so both parts keep the
-// class balance.
+// part. With `stratify`, each class is shuffled and split separately, its test share
+// test_fraction * n_c rounded so that the test part still has round(test_fraction * n) samples: both
+// parts keep the class balance to within one sample a class. Stratifying needs at least 2 samples of
+// each class and at least as many samples in each part as there are classes (as scikit-learn's).
 struct TrainTestSplit {
     Dataset train;
     Dataset test;

@@ -45,8 +45,8 @@ struct ClassificationReport {
 ClassificationReport classification_report(const ConfusionMatrix& cm);
 
 // Regression metrics over equal-length spans: mean squared error, mean absolute error and the
-// coefficient of determination R^2 = 1 - SS_res / SS_tot (1 when SS_tot = 0 and the fit is exact, else 0,
-// as scikit-learn's r2_score).
+// coefficient of determination R^2 = 1 - SS_res / SS_tot (1 when SS_tot = 0 and the fit is exact, else 0;
+// NaN for fewer than 2 samples or a NaN in the data: as scikit-learn's r2_score, which warns or raises there).
 double mean_squared_error(std::span<const float> predicted, std::span<const float> truth);
 double mean_absolute_error(std::span<const float> predicted, std::span<const float> truth);
 double r2_score(std::span<const float> predicted, std::span<const float> truth);

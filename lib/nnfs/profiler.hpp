@@ -7,7 +7,9 @@
 //   profiler.write_chrome_trace("trace.json");   // opens in Perfetto (ui.perfetto.dev) or chrome://tracing
 //
 // A Profiler is written by the model it is attached to: like the model, one thread at a time (give
-// each concurrently running model its own Profiler).
+// each concurrently running model its own Profiler). Rows are kept per module, so models taking turns
+// on one Profiler get rows of their own. A nested Sequential is one row (its whole time); attach a
+// Profiler to it too for its layers.
 // GFLOP/s is shown where a layer knows its FLOP count (Linear: 2 batch in out forward, twice that backward).
 #pragma once
 
@@ -43,6 +45,7 @@ public:
 
     struct Row {
         size_t layer;
+        const Module* module;  // (identity only: two models on one Profiler have their own rows)
         std::string name;
         Phase phase;
         Shape output_shape;

@@ -7,8 +7,8 @@
 
 namespace nnfs {
 
-int32_t Dataset::num_classes() const {
-    return labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
+int64_t Dataset::num_classes() const {
+    return labels.empty() ? 0 : int64_t{*std::max_element(labels.begin(), labels.end())} + 1;
 }
 
 void Dataset::check(const char* operation) const {
@@ -42,30 +42,66 @@ TrainTestSplit train_test_split(const Dataset& data, double test_fraction, uint6
         fail("train_test_split: test_fraction ", test_fraction, ", expected in (0, 1)");
     }
     data.check("train_test_split");
+    const int64_t n = data.size();
+    const auto n_test = static_cast<int64_t>(std::llround(test_fraction * static_cast<double>(n)));
+    if (n_test == 0 || n_test == n) {
+        fail("train_test_split: ", n, " samples with test_fraction ", test_fraction, " leave a part empty");
+    }
     std::mt19937_64 rng(seed);
-    std::vector<int64_t> train, test;
-    // Shuffles `rows` and sends round(test_fraction * size) of them to the test part.
-    auto split_group = [&](std::vector<int64_t> rows) {
-        std::shuffle(rows.begin(), rows.end(), rng);
-        const auto n_test = static_cast<size_t>(std::llround(test_fraction * static_cast<double>(rows.size())));
-        test.insert(test.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(n_test));
-        train.insert(train.end(), rows.begin() + static_cast<std::ptrdiff_t>(n_test), rows.end());
+    std::vector<int64_t> rows(static_cast<size_t>(n)), train, test;
+    for (int64_t i = 0; i < n; ++i) rows[static_cast<size_t>(i)] = i;
+    // Shuffles rows [begin, end) and sends the first `count` of them to the test part.
+    auto split_group = [&](auto begin, auto end, int64_t count) {
+        std::shuffle(begin, end, rng);
+        test.insert(test.end(), begin, begin + count);
+        train.insert(train.end(), begin + count, end);
     };
-    if (stratify) {
-        std::vector<std::vector<int64_t>> by_class(static_cast<size_t>(data.num_classes()));
-        for (int64_t i = 0; i < data.size(); ++i) by_class[static_cast<size_t>(data.labels[static_cast<size_t>(i)])].push_back(i);
-        for (auto& rows : by_class) split_group(std::move(rows));
-        // Mix the classes so neither part is ordered by class.
-        std::shuffle(train.begin(), train.end(), rng);
-        std::shuffle(test.begin(), test.end(), rng);
-    } else {
-        std::vector<int64_t> rows(static_cast<size_t>(data.size()));
-        for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
-        split_group(std::move(rows));
+    if (!stratify) {
+        split_group(rows.begin(), rows.end(), n_test);
+        return {data.subset(train), data.subset(test)};
     }
-    if (train.empty() || test.empty()) {
-        fail("train_test_split: ", data.size(), " samples with test_fraction ", test_fraction, " leave a part empty");
+    // Classes in label order (rows grouped by a stable sort: labels may be sparse and large). Class c
+    // of n_c samples gives floor(f n_c) to the test part, and the n_test - sum floor(f n_c) left go one
+    // each to the classes of the largest fractional parts f n_c - floor(f n_c) (the earlier class on a
+    // tie), so the test part has round(f n) samples, as without stratification, and each class its
+    // share to within one. As scikit-learn's, a class of one sample, or fewer samples in a part than
+    // classes, cannot be stratified: an error.
+    const auto label = [&](int64_t i) { return data.labels[static_cast<size_t>(i)]; };
+    std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) { return label(a) < label(b); });
+    struct Group {
+        int64_t begin, size, count;
+        double frac;
+    };
+    std::vector<Group> groups;
+    for (int64_t i = 0; i < n;) {
+        int64_t j = i;
+        while (j < n && label(rows[static_cast<size_t>(j)]) == label(rows[static_cast<size_t>(i)])) ++j;
+        if (j - i < 2) {
+            fail("train_test_split: class ", label(rows[static_cast<size_t>(i)]),
+                 " has 1 sample; stratifying needs at least 2 of each class (or stratify = false)");
+        }
+        const double share = test_fraction * static_cast<double>(j - i);
+        groups.push_back({i, j - i, static_cast<int64_t>(std::floor(share)), share - std::floor(share)});
+        i = j;
     }
+    const auto classes = static_cast<int64_t>(groups.size());
+    if (n_test < classes || n - n_test < classes) {
+        fail("train_test_split: ", n, " samples with test_fraction ", test_fraction, " give ", n_test, " test and ",
+             n - n_test, " training samples, fewer than the ", classes, " classes to stratify");
+    }
+    int64_t left = n_test;
+    for (const Group& g : groups) left -= g.count;
+    std::vector<size_t> order(groups.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return groups[a].frac > groups[b].frac; });
+    for (size_t k = 0; k < order.size() && left > 0; ++k, --left) ++groups[order[k]].count;
+    for (const Group& g : groups) {
+        const auto begin = rows.begin() + static_cast<std::ptrdiff_t>(g.begin);
+        split_group(begin, begin + static_cast<std::ptrdiff_t>(g.size), g.count);
+    }
+    // Mix the classes so neither part is ordered by class.
+    std::shuffle(train.begin(), train.end(), rng);
+    std::shuffle(test.begin(), test.end(), rng);
     return {data.subset(train), data.subset(test)};
 }
 

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <limits>
+#include <new>
 #include <sstream>
+#include <stdexcept>
 
 #include "nnfs/error.hpp"
 
@@ -43,13 +46,21 @@ double accuracy(std::span<const int32_t> predicted, std::span<const int32_t> tru
 ConfusionMatrix confusion_matrix(std::span<const int32_t> predicted, std::span<const int32_t> truth, int32_t num_classes) {
     check_pair<int32_t>("confusion_matrix", predicted, truth);
     if (num_classes < 1) fail("confusion_matrix: ", num_classes, " classes");
-    ConfusionMatrix m{num_classes, std::vector<int64_t>(static_cast<size_t>(num_classes) * static_cast<size_t>(num_classes), 0)};
+    const auto k = static_cast<size_t>(num_classes);
+    ConfusionMatrix m{num_classes, {}};
+    try {
+        m.counts.assign(k * k, 0);
+    } catch (const std::bad_alloc&) {
+        fail("confusion_matrix: cannot allocate ", num_classes, " x ", num_classes, " counts");
+    } catch (const std::length_error&) {
+        fail("confusion_matrix: cannot allocate ", num_classes, " x ", num_classes, " counts");
+    }
     for (size_t i = 0; i < truth.size(); ++i) {
         const int32_t t = truth[i], p = predicted[i];
         if (t < 0 || t >= num_classes || p < 0 || p >= num_classes) {
             fail("confusion_matrix: sample ", i, " has truth ", t, " and prediction ", p, ", expected classes in [0, ", num_classes, ")");
         }
-        ++m.counts[static_cast<size_t>(t * num_classes + p)];
+        ++m.counts[static_cast<size_t>(t) * k + static_cast<size_t>(p)];
     }
     return m;
 }
@@ -158,6 +169,7 @@ double mean_absolute_error(std::span<const float> predicted, std::span<const flo
 
 double r2_score(std::span<const float> predicted, std::span<const float> truth) {
     check_pair<float>("r2_score", predicted, truth);
+    if (truth.size() < 2) return std::numeric_limits<double>::quiet_NaN();  // not defined for one sample
     double mean = 0;
     for (float t : truth) mean += t;
     mean /= static_cast<double>(truth.size());
@@ -166,7 +178,7 @@ double r2_score(std::span<const float> predicted, std::span<const float> truth) 
         ss_res += (double{truth[i]} - predicted[i]) * (double{truth[i]} - predicted[i]);
         ss_tot += (double{truth[i]} - mean) * (double{truth[i]} - mean);
     }
-    if (ss_tot == 0) return ss_res == 0 ? 1.0 : 0.0;
+    if (ss_tot == 0 && !std::isnan(ss_res)) return ss_res == 0 ? 1.0 : 0.0;
     return 1.0 - ss_res / ss_tot;
 }
 

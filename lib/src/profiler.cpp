@@ -16,9 +16,10 @@ Profiler::Profiler(size_t max_trace_events) : max_events_(max_trace_events), ori
 
 void Profiler::record(size_t layer, const Module& module, Phase phase, const Shape& output_shape, double flops,
                       std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end) {
-    auto it = std::find_if(rows_.begin(), rows_.end(), [&](const Row& r) { return r.layer == layer && r.phase == phase; });
+    auto it = std::find_if(rows_.begin(), rows_.end(),
+                           [&](const Row& r) { return r.layer == layer && r.module == &module && r.phase == phase; });
     if (it == rows_.end()) {
-        rows_.push_back(Row{layer, module.name(), phase, output_shape});
+        rows_.push_back(Row{layer, &module, module.name(), phase, output_shape});
         it = rows_.end() - 1;
     }
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count();

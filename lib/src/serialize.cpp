@@ -26,7 +26,9 @@ void load(Module& module, const std::string& path) {
 }
 
 void save_checkpoint(const Module& module, const Optimizer& optimizer, int64_t epoch, const std::string& path) {
+    if (epoch < 0) fail("save_checkpoint: epoch ", epoch, ", expected >= 0");
     StateDict state;
+    state.strings["optimizer_kind"] = optimizer.name();  // Adam's and AdamW's state have the same names
     state_refs(const_cast<Module&>(module)).store(state, "model.");
     const_cast<Optimizer&>(optimizer).state_refs().store(state, "optimizer.");
     const detail::RandomStream g = detail::generator_state();
@@ -44,6 +46,10 @@ int64_t load_checkpoint(Module& module, Optimizer& optimizer, const std::string&
     for (const char* key : {"generator.seed", "generator.offset", "epoch"}) {
         if (!state.integers.count(key)) fail("load_checkpoint: '", path, "' has no '", key, "'");
     }
+    if (const auto kind = state.strings.find("optimizer_kind"); kind != state.strings.end() && kind->second != optimizer.name()) {
+        fail("load_checkpoint: '", path, "' holds the state of ", kind->second, ", the optimizer is ", optimizer.name());
+    }
+    if (state.integers.at("epoch") < 0) fail("load_checkpoint: '", path, "' has epoch ", state.integers.at("epoch"));
     model.assign(state, "model.");
     opt.assign(state, "optimizer.");
     detail::set_generator_state({static_cast<uint64_t>(state.integers.at("generator.seed")),

@@ -10,8 +10,9 @@ Standardizer::Standardizer(Tensor mean, Tensor scale) : mean_(std::move(mean)), 
         fail("Standardizer: mean ", mean_.shape(), " and scale ", scale_.shape(), ", expected two equal [features]");
     }
     for (int64_t j = 0; j < scale_.numel(); ++j) {
-        const float s = scale_.data()[j];
+        const float s = scale_.data()[j], m = mean_.data()[j];
         if (!(s > 0.0f) || !std::isfinite(s)) fail("Standardizer: scale[", j, "] = ", s, ", expected finite and > 0");
+        if (!std::isfinite(m)) fail("Standardizer: mean[", j, "] = ", m, ", expected finite");
     }
 }
 
@@ -19,6 +20,9 @@ Standardizer::Standardizer(Tensor mean, Tensor scale) : mean_(std::move(mean)), 
 void Standardizer::fit(const Tensor& x) {
     if (x.dim() != 2 || x.size(0) < 1 || x.size(1) < 1) fail("Standardizer::fit: data ", x.shape(), ", expected [samples >= 1, features >= 1]");
     const int64_t n = x.size(0), f = x.size(1);
+    for (int64_t i = 0; i < n; ++i)  // (before anything changes: a failed fit keeps the fitted state)
+        for (int64_t j = 0; j < f; ++j)
+            if (!std::isfinite(x.t(i, j))) fail("Standardizer::fit: row ", i, ", column ", j, " is ", x.t(i, j), ", expected finite values");
     std::vector<double> sum(static_cast<size_t>(f), 0.0), sq(static_cast<size_t>(f), 0.0);
     for (int64_t i = 0; i < n; ++i)
         for (int64_t j = 0; j < f; ++j) sum[static_cast<size_t>(j)] += x.t(i, j);

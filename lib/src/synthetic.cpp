@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <new>
 #include <numeric>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,23 +15,42 @@ namespace nnfs {
 
 namespace {
 
+// a b, or an nnfs::Error naming the generator when the count overflows int64_t.
+int64_t count(const char* what, int64_t a, int64_t b) {
+    int64_t n = 0;
+    if (__builtin_mul_overflow(a, b, &n)) fail(what, ": ", a, " x ", b, " values overflow int64");
+    return n;
+}
+
+// n zero values, or an nnfs::Error naming the generator when they cannot be allocated.
+template <class T>
+std::vector<T> buffer(const char* what, int64_t n) {
+    try {
+        return std::vector<T>(static_cast<size_t>(n));
+    } catch (const std::bad_alloc&) {
+    } catch (const std::length_error&) {
+    }
+    fail(what, ": cannot allocate ", n, " values");
+}
+
 // Draws from independent Philox streams of one seed (stream k starts at block k << 40).
 class Draws {
 public:
-    explicit Draws(uint64_t seed) : seed_(seed) {}
+    Draws(const char* what, uint64_t seed) : what_(what), seed_(seed) {}
     std::vector<float> normal(int64_t n, float mean = 0.0f, float std = 1.0f) {
-        std::vector<float> v(static_cast<size_t>(n));
+        std::vector<float> v = buffer<float>(what_, n);
         kernels::normal_fill(v.data(), n, mean, std, seed_, next_stream());
         return v;
     }
     std::vector<float> uniform(int64_t n, float lo, float hi) {
-        std::vector<float> v(static_cast<size_t>(n));
+        std::vector<float> v = buffer<float>(what_, n);
         kernels::uniform_fill(v.data(), n, lo, hi, seed_, next_stream());
         return v;
     }
 
 private:
     uint64_t next_stream() { return (stream_++) << 40; }
+    const char* what_;
     uint64_t seed_;
     uint64_t stream_ = 0;
 };
@@ -64,11 +85,12 @@ void check_samples(const char* what, int64_t samples, int64_t minimum) {
 Dataset make_moons(int64_t samples, float noise, uint64_t seed) {
     check_samples("make_moons", samples, 2);
     if (!(noise >= 0.0f)) fail("make_moons: noise ", noise, ", expected >= 0");
-    Draws draws(seed);
-    const int64_t outer = samples / 2, inner = samples - outer;
-    const std::vector<float> jitter = draws.normal(2 * samples, 0.0f, noise);
-    std::vector<float> x(static_cast<size_t>(2 * samples));
-    std::vector<int32_t> y(static_cast<size_t>(samples));
+    constexpr const char* what = "make_moons";
+    Draws draws(what, seed);
+    const int64_t outer = samples / 2, inner = samples - outer, values = count(what, samples, 2);
+    const std::vector<float> jitter = draws.normal(values, 0.0f, noise);
+    std::vector<float> x = buffer<float>(what, values);
+    std::vector<int32_t> y = buffer<int32_t>(what, samples);
     for (int64_t i = 0; i < samples; ++i) {
         const bool is_outer = i < outer;
         const int64_t k = is_outer ? i : i - outer, count = is_outer ? outer : inner;
@@ -87,10 +109,11 @@ Dataset make_blobs(int64_t samples, int32_t centers, int64_t features, float clu
     if (centers < 1 || features < 1 || !(cluster_std >= 0.0f)) {
         fail("make_blobs: centers ", centers, ", features ", features, ", cluster_std ", cluster_std);
     }
-    Draws draws(seed);
-    const std::vector<float> c = draws.uniform(centers * features, -10.0f, 10.0f);
-    std::vector<float> x = draws.normal(samples * features, 0.0f, cluster_std);
-    std::vector<int32_t> y(static_cast<size_t>(samples));
+    constexpr const char* what = "make_blobs";
+    Draws draws(what, seed);
+    const std::vector<float> c = draws.uniform(count(what, centers, features), -10.0f, 10.0f);
+    std::vector<float> x = draws.normal(count(what, samples, features), 0.0f, cluster_std);
+    std::vector<int32_t> y = buffer<int32_t>(what, samples);
     for (int64_t i = 0; i < samples; ++i) {
         const auto k = static_cast<int32_t>(i % centers);  // clusters as equal as the count allows
         y[static_cast<size_t>(i)] = k;
@@ -105,12 +128,13 @@ Dataset make_classification(int64_t samples, int64_t features, int64_t informati
         fail("make_classification: features ", features, ", informative ", informative, ", classes ", classes,
              " (need 1 <= informative <= min(features, 30) and 2 <= classes <= 2^informative)");
     }
-    Draws draws(seed);
+    constexpr const char* what = "make_classification";
+    Draws draws(what, seed);
     // Class k sits on hypercube vertex k (its bits select +1 or -1 per informative axis), covariance A_k A_k^T.
-    const std::vector<float> maps = draws.uniform(classes * informative * informative, -1.0f, 1.0f);
-    const std::vector<float> z = draws.normal(samples * informative);
-    std::vector<float> x = draws.normal(samples * features);  // the non-informative columns stay noise
-    std::vector<int32_t> y(static_cast<size_t>(samples));
+    const std::vector<float> maps = draws.uniform(count(what, classes, informative * informative), -1.0f, 1.0f);
+    const std::vector<float> z = draws.normal(count(what, samples, informative));
+    std::vector<float> x = draws.normal(count(what, samples, features));  // the non-informative columns stay noise
+    std::vector<int32_t> y = buffer<int32_t>(what, samples);
     for (int64_t i = 0; i < samples; ++i) {
         const auto k = static_cast<int32_t>(i % classes);
         y[static_cast<size_t>(i)] = k;
