@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -54,6 +56,41 @@ TEST_CASE("profiler: two models taking turns on one profiler keep their own rows
         CHECK(row.calls == (row.module == &a[row.layer] ? 1 : 2));
         CHECK(row.name == row.module->name());
     }
+}
+
+// A user's module may name itself anything: the trace escapes it as JSON, the table widens its columns.
+TEST_CASE("profiler: any module name in the trace and the table") {
+    struct Named : nnfs::Module {
+        const nnfs::Tensor& forward(const nnfs::Tensor& x) override { return out = x; }
+        const nnfs::Tensor& backward(const nnfs::Tensor& g) override { return grad = g; }
+        std::string name() const override { return "say \"hi\" \\ then\nnewline and a long tail past the column"; }
+        nnfs::Tensor out, grad;
+    };
+    nnfs::Sequential net;
+    net.emplace<nnfs::Linear>(3, 2);
+    net.add(std::make_unique<Named>());
+    nnfs::Profiler profiler;
+    net.set_profiler(&profiler);
+    net.forward(nnfs::Tensor::full({2, 3}, 1.0f));
+    const std::string path = (std::filesystem::temp_directory_path() / ("nnfs_trace_names_" + std::to_string(::getpid()) + ".json")).string();
+    profiler.write_chrome_trace(path);
+    std::ifstream in(path);
+    const std::string trace((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::filesystem::remove(path);
+    CHECK(trace.find("say \\\"hi\\\" \\\\ then\\u000anewline") != std::string::npos);
+    // Table: the phase column starts at the same place on every line.
+    std::istringstream table(profiler.table());
+    std::string line;
+    std::getline(table, line);
+    const size_t phase_at = line.find("phase");
+    int rows = 0;
+    while (std::getline(table, line)) {
+        if (line.rfind("total", 0) == 0) break;
+        const size_t at = line.find("forward");
+        CHECK_MESSAGE(at == phase_at, line);
+        ++rows;
+    }
+    CHECK(rows == 2);
 }
 
 TEST_CASE("profiler counts calls per layer and phase, FLOPs of Linear, and writes a trace") {

@@ -33,6 +33,33 @@ void Profiler::record(size_t layer, const Module& module, Phase phase, const Sha
     }
 }
 
+namespace {
+// s inside a JSON string: quotes, backslashes and control characters escaped (a user's module may name
+// itself anything).
+std::string json_escaped(const std::string& s) {
+    std::string out;
+    for (const char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+// s on one table line: control characters (a newline in a module's name) as spaces.
+std::string one_line(std::string s) {
+    for (char& c : s)
+        if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    return s;
+}
+}  // namespace
+
 std::string Profiler::table() const {
     std::vector<const Row*> order;
     double total = 0;
@@ -43,14 +70,21 @@ std::string Profiler::table() const {
     std::sort(order.begin(), order.end(), [](const Row* a, const Row* b) {
         return a->layer != b->layer ? a->layer < b->layer : a->phase < b->phase;
     });
+    // Columns as wide as their longest entry (a nested Sequential's name is long).
+    size_t name_w = 28, shape_w = 14;
+    for (const Row* r : order) {
+        name_w = std::max(name_w, one_line(r->name).size() + 2);
+        shape_w = std::max(shape_w, r->output_shape.str().size() + 2);
+    }
+    const auto nw = static_cast<int>(name_w), sw = static_cast<int>(shape_w);
     std::ostringstream os;
-    os << std::left << std::setw(4) << "#" << std::setw(28) << "layer" << std::setw(10) << "phase" << std::setw(14)
+    os << std::left << std::setw(4) << "#" << std::setw(nw) << "layer" << std::setw(10) << "phase" << std::setw(sw)
        << "output" << std::right << std::setw(9) << "calls" << std::setw(11) << "total ms" << std::setw(11) << "mean us"
        << std::setw(10) << "GFLOP/s" << std::setw(8) << "share" << '\n';
     os << std::fixed;
     for (const Row* r : order) {
-        os << std::left << std::setw(4) << r->layer << std::setw(28) << r->name << std::setw(10)
-           << (r->phase == Phase::Forward ? "forward" : "backward") << std::setw(14) << r->output_shape.str() << std::right
+        os << std::left << std::setw(4) << r->layer << std::setw(nw) << one_line(r->name) << std::setw(10)
+           << (r->phase == Phase::Forward ? "forward" : "backward") << std::setw(sw) << r->output_shape.str() << std::right
            << std::setw(9) << r->calls << std::setw(11) << std::setprecision(3) << r->seconds * 1e3 << std::setw(11)
            << std::setprecision(2) << r->seconds * 1e6 / static_cast<double>(std::max<int64_t>(r->calls, 1));
         if (r->flops > 0 && r->seconds > 0) {
@@ -71,9 +105,8 @@ void Profiler::write_chrome_trace(const std::string& path) const {
     for (size_t i = 0; i < events_.size(); ++i) {
         const Event& e = events_[i];
         const Row& r = rows_[e.row];
-        // Layer names hold no quotes or backslashes ("Linear(4 -> 16)"), so they need no JSON escaping.
         std::fprintf(f, "%s{\"name\":\"%zu %s\",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":1}",
-                     i ? ",\n" : "", r.layer, r.name.c_str(), r.phase == Phase::Forward ? "forward" : "backward",
+                     i ? ",\n" : "", r.layer, json_escaped(r.name).c_str(), r.phase == Phase::Forward ? "forward" : "backward",
                      static_cast<double>(e.start_ns) * 1e-3, static_cast<double>(e.duration_ns) * 1e-3);
     }
     std::fprintf(f, "\n]}\n");
