@@ -10,6 +10,7 @@
 
 #include "nnfs/kernels.hpp"
 #include "denormal_scope.hpp"
+#include "env_setting.hpp"
 #include "simd/gemm_isa.hpp"
 #include "simd/vector_isa.hpp"
 #include "split_threads.hpp"
@@ -45,11 +46,8 @@ void split_elements(int64_t n, int64_t min_per_thread, Run run) {
 
 namespace detail {
 
-// On at start when the environment sets NNFS_FLUSH_DENORMAL to anything but "" or "0".
-std::atomic<bool> g_flush_denormal{[] {
-    const char* env = std::getenv("NNFS_FLUSH_DENORMAL");
-    return env && env[0] && !(env[0] == '0' && !env[1]);
-}()};
+// On at start when the environment sets NNFS_FLUSH_DENORMAL=1 (env_setting.hpp).
+std::atomic<bool> g_flush_denormal{env_switch("NNFS_FLUSH_DENORMAL")};
 
 constinit const VectorIsa vector_ref{};
 
@@ -125,12 +123,18 @@ void cross_entropy_prob_backward(float* diff_logits, const float* prob, const fl
     const detail::DenormalScope flush;
     table().cross_entropy_prob_backward(diff_logits, prob, target, rows, cols, scale);
 }
-float mse_forward(const float* pred, const float* target, int64_t n) { return table().mse_forward(pred, target, n); }
+float mse_forward(const float* pred, const float* target, int64_t n) {
+    const detail::DenormalScope flush;
+    return table().mse_forward(pred, target, n);
+}
 void mse_backward(float* diff_pred, const float* pred, const float* target, int64_t n, float scale) {
     const detail::DenormalScope flush;
     table().mse_backward(diff_pred, pred, target, n, scale);
 }
-float bce_forward(const float* prob, const float* target, int64_t n) { return table().bce_forward(prob, target, n); }
+float bce_forward(const float* prob, const float* target, int64_t n) {
+    const detail::DenormalScope flush;
+    return table().bce_forward(prob, target, n);
+}
 void bce_backward(float* diff_prob, const float* prob, const float* target, int64_t n, float scale) {
     const detail::DenormalScope flush;
     table().bce_backward(diff_prob, prob, target, n, scale);

@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <cstring>
 
+#include "env_setting.hpp"
 #include "nnfs/kernels.hpp"
 
 namespace nnfs::kernels {
@@ -28,13 +28,14 @@ Isa detect() {
 
 Isa min_isa(Isa a, Isa b) { return static_cast<int>(a) < static_cast<int>(b) ? a : b; }
 
-// NNFS_MAX_ISA, or AVX512 (no cap) when unset or unrecognised.
+// NNFS_MAX_ISA, or AVX512 (no cap) when unset or empty; anything unrecognised is said on stderr (no cap).
 Isa env_cap() {
-    const char* s = std::getenv("NNFS_MAX_ISA");
-    if (!s) return Isa::AVX512;
+    const std::string s = detail::env_value("NNFS_MAX_ISA");
+    if (s.empty()) return Isa::AVX512;
     for (Isa isa : {Isa::Reference, Isa::SSE2, Isa::AVX2, Isa::AVX512})
-        if (std::strcmp(s, isa_name(isa)) == 0) return isa;
-    if (std::strcmp(s, "scalar") == 0) return Isa::Reference;
+        if (s == isa_name(isa)) return isa;
+    if (s == "scalar") return Isa::Reference;
+    detail::env_unrecognised("NNFS_MAX_ISA", s, "ref, scalar, sse2, avx2 or avx512");
     return Isa::AVX512;
 }
 

@@ -2,6 +2,8 @@
 // produced one is named.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -239,9 +241,10 @@ TEST_CASE("on: every loss checks its value and its gradient") {
 
 TEST_CASE("NNFS_DETECT_ANOMALY turns detection on at start") {
     const char* env = std::getenv("NNFS_DETECT_ANOMALY");
+    const std::vector<std::string> on_values = {"1", "On", " true"}, off_values = {"0", "OFF", "no", "maybe"};
     if (env) {
-        // A child run: on for "1" without any call, and a NaN is caught; off for "0".
-        const bool on = std::string(env) == "1";
+        // A child run: on without any call, and a NaN is caught; or off.
+        const bool on = std::find(on_values.begin(), on_values.end(), std::string(env)) != on_values.end();
         CHECK(nnfs::detect_anomaly() == on);
         nnfs::Sequential net;
         net.emplace<nnfs::Linear>(2, 2);
@@ -253,11 +256,13 @@ TEST_CASE("NNFS_DETECT_ANOMALY turns detection on at start") {
         }
         return;
     }
-    for (const std::string value : {"1", "0"}) {
-        CAPTURE(value);
-        const std::string out = nnfs::test::rerun_self("NNFS_DETECT_ANOMALY", value, "NNFS_DETECT_ANOMALY*");
-        INFO(out);
-        CHECK(out.find("test cases: 1 | 1 passed | 0 failed") != std::string::npos);
-        CHECK(out.find("exit 0") != std::string::npos);
-    }
+    for (const auto* values : {&on_values, &off_values})
+        for (const std::string& value : *values) {
+            CAPTURE(value);
+            const std::string out = nnfs::test::rerun_self("NNFS_DETECT_ANOMALY", "'" + value + "'", "NNFS_DETECT_ANOMALY*");
+            INFO(out);
+            CHECK(out.find("test cases: 1 | 1 passed | 0 failed") != std::string::npos);
+            CHECK(out.find("exit 0") != std::string::npos);
+            CHECK((out.find("libnnfs: NNFS_DETECT_ANOMALY=\"maybe\" is not recognised") != std::string::npos) == (value == "maybe"));
+        }
 }

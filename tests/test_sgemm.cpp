@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
@@ -23,6 +24,7 @@
 #include "nnfs/runtime.hpp"
 #include "simd/gemm_isa.hpp"
 #include "support/isas.hpp"
+#include "support/rerun_self.hpp"
 
 namespace k = nnfs::kernels;
 using k::Activation;
@@ -177,6 +179,25 @@ TEST_CASE("isa selection: cap, names and kernel_info") {
     CHECK(std::string(nnfs::kernel_info()).find("sgemm: ref") != std::string::npos);
     CHECK(k::set_max_isa(Isa::AVX512) == k::supported_isa());
     MESSAGE("supported: " << std::string(k::isa_name(k::supported_isa())) << "; " << nnfs::kernel_info());
+}
+
+// NNFS_MAX_ISA caps the instruction set at start: any case, blanks around ignored; an unrecognised value
+// is said on stderr and leaves no cap (found by an outside audit: "SSE2" silently meant AVX-512).
+TEST_CASE("NNFS_MAX_ISA caps the instruction set at start") {
+    const char* env = std::getenv("NNFS_MAX_ISA");
+    if (env) {  // a child run
+        const std::string v = env;
+        const Isa want = v == " SSE2 " ? Isa::SSE2 : v == "Ref" || v == "scalar" ? Isa::Reference : k::supported_isa();
+        CHECK(k::current_isa() == want);
+        return;
+    }
+    for (const std::string value : {" SSE2 ", "Ref", "scalar", "avx-512", ""}) {
+        CAPTURE(value);
+        const std::string out = nnfs::test::rerun_self("NNFS_MAX_ISA", "'" + value + "'", "NNFS_MAX_ISA*");
+        INFO(out);
+        CHECK(out.find("test cases: 1 | 1 passed | 0 failed") != std::string::npos);
+        CHECK((out.find("libnnfs: NNFS_MAX_ISA=\"avx-512\" is not recognised") != std::string::npos) == (value == "avx-512"));
+    }
 }
 
 // Runs the size sweep with every problem forced onto one path.

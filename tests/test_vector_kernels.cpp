@@ -378,6 +378,21 @@ TEST_CASE("MSE, BCE and BCE with logits") {
     }
 }
 
+// A NaN probability makes BCE's mean NaN on every instruction set, as in the reference (found by an
+// outside audit: the vector paths' max(log, -100) turned a NaN lane into -100).
+TEST_CASE("bce_forward: a NaN probability gives NaN on every ISA") {
+    Restore restore;
+    std::vector<float> p(37, 0.5f), t(37, 1.0f);
+    p[1] = NAN;
+    t[1] = 0.0f;
+    CHECK(std::isnan(k::ref::bce_forward(p.data(), t.data(), 37)));
+    for (Isa isa : runnable_isas(true)) {
+        k::set_max_isa(isa);
+        CAPTURE(std::string(k::isa_name(isa)));
+        CHECK(std::isnan(k::bce_forward(p.data(), t.data(), 37)));
+    }
+}
+
 // Adam's sqrt(v) / sqrt(1 - b2^t) is a multiplication in double on AVX2 / AVX-512 (simd/optimizer_kernel.hpp
 // argues it rounds as the division): the same bits as the reference, NaN payloads included, over state
 // and gradients of every magnitude (v across the exponent range, subnormal, zero, infinite; NaN), betas

@@ -36,7 +36,8 @@ int get_num_threads();
 // as ReLU's, pass them through). On every thread a kernel runs on, for the kernel's duration only: the
 // application's own floating-point mode is left as it was.
 // Off by default (PyTorch's default; torch.set_flush_denormal); on at start when the environment sets
-// NNFS_FLUSH_DENORMAL=1. Process-wide (an atomic, callable from any thread). Flushing changes results
+// NNFS_FLUSH_DENORMAL=1 (or true, yes, on; 0, false, no, off or empty: off; any case; another value is
+// said on stderr and leaves it off). Process-wide (an atomic, callable from any thread). Flushing changes results
 // only where a value would be subnormal (below 1.18e-38 in magnitude), and saves the ~100-cycle assist
 // x86 cores take on every instruction that meets one.
 void set_flush_denormal(bool on);
@@ -50,7 +51,8 @@ enum class Isa { Reference, SSE2, AVX2, AVX512 };
 // The best instruction set this CPU and OS support (cpuid and xgetbv, checked once).
 Isa supported_isa();
 // The instruction set the dispatched kernels use: the supported one, capped at first use by the
-// environment variable NNFS_MAX_ISA (ref|sse2|avx2|avx512) and afterwards by set_max_isa.
+// environment variable NNFS_MAX_ISA (ref|sse2|avx2|avx512, any case; a value not recognised is said on
+// stderr and sets no cap) and afterwards by set_max_isa.
 Isa current_isa();
 // Caps the instruction set from now on (tests force every path through it) and returns the one now
 // in use, min(cap, supported_isa()). Process-wide (an atomic, callable from any thread); call it only

@@ -32,7 +32,9 @@ float bce_forward(const float* prob, const float* target, int64_t n) {
     using V = vfloat<Arch>;
     const double s = sum_terms<Arch>(n, [&](int64_t i, auto part) {
         const V x = load<Arch>(prob + i, part, 0.5f), t = load<Arch>(target + i, part);
-        const V log_p = xsimd::max(log<Arch>(x), V(-100.0f)), log_1mp = xsimd::max(log1m<Arch>(x), V(-100.0f));
+        // The log second: x86's max returns its second operand when one is NaN, so a NaN probability
+        // stays NaN, as in the reference (first, a NaN lane became -100 and the loss finite).
+        const V log_p = xsimd::max(V(-100.0f), log<Arch>(x)), log_1mp = xsimd::max(V(-100.0f), log1m<Arch>(x));
         return -(t * log_p + (V(1.0f) - t) * log_1mp);
     });
     return n > 0 ? static_cast<float>(s / static_cast<double>(n)) : 0.0f;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "env_setting.hpp"
 #include "nnfs/error.hpp"
 #include "nnfs/kernels.hpp"
 
@@ -22,8 +23,7 @@ void detail::set_generator_state(RandomStream state) { detail_set_state(current_
 namespace {
 std::atomic<bool>& anomaly_flag() {
     static std::atomic<bool> flag = [] {
-        const char* env = std::getenv("NNFS_DETECT_ANOMALY");
-        return env && std::string(env) != "0" && std::string(env) != "";
+        return kernels::detail::env_switch("NNFS_DETECT_ANOMALY");  // on for NNFS_DETECT_ANOMALY=1
     }();
     return flag;
 }
