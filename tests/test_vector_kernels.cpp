@@ -378,6 +378,42 @@ TEST_CASE("MSE, BCE and BCE with logits") {
     }
 }
 
+// BatchNorm training statistics of columns holding an infinity, or whose float squares overflow: the
+// reference's values on every instruction set (found by an outside audit: the vector paths gave a NaN
+// mean for {inf, 1, 2}, where the reference and PyTorch give inf, and invstd 0 for {3.4e38, 1, 2}).
+TEST_CASE("batchnorm_forward_train: infinite and overflowing columns as the reference") {
+    Restore restore;
+    for (int64_t N : {int64_t{3}, int64_t{20}}) {
+        const int64_t C = 5;
+        std::vector<float> x(static_cast<size_t>(N * C));
+        for (int64_t r = 0; r < N; ++r) {
+            const float v = static_cast<float>(r % 3);
+            x[static_cast<size_t>(r * C + 0)] = r == 0 ? INFINITY : v;
+            x[static_cast<size_t>(r * C + 1)] = r == 0 ? 3.4e38f : v;
+            x[static_cast<size_t>(r * C + 2)] = r == 0 ? -INFINITY : (r == 1 ? INFINITY : v);
+            x[static_cast<size_t>(r * C + 3)] = r == 1 ? NAN : v;
+            x[static_cast<size_t>(r * C + 4)] = r % 2 ? -3e38f : 3e38f;
+        }
+        const std::vector<float> gamma(C, 1.5f), beta(C, -0.25f);
+        auto run = [&](bool ref) {
+            std::vector<float> y(x.size()), xh(x.size()), mean(C), var(C), is(C);
+            (ref ? k::ref::batchnorm_forward_train : k::batchnorm_forward_train)(y.data(), xh.data(), mean.data(), var.data(), is.data(),
+                                                                                 x.data(), gamma.data(), beta.data(), N, C, 1e-5f);
+            std::vector<float> all = y;
+            for (const auto* v : {&xh, &mean, &var, &is}) all.insert(all.end(), v->begin(), v->end());
+            return all;
+        };
+        const std::vector<float> want = run(true);
+        for (Isa isa : runnable_isas(true)) {
+            k::set_max_isa(isa);
+            CAPTURE(std::string(k::isa_name(isa)));
+            CAPTURE(N);
+            const std::vector<float> got = run(false);
+            CHECK(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0);
+        }
+    }
+}
+
 // A NaN probability makes BCE's mean NaN on every instruction set, as in the reference (found by an
 // outside audit: the vector paths' max(log, -100) turned a NaN lane into -100).
 TEST_CASE("bce_forward: a NaN probability gives NaN on every ISA") {

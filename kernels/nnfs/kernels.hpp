@@ -29,6 +29,7 @@ struct Epilogue {
 // Threads used by the kernels (OpenMP, through num_threads clauses: the application's OpenMP
 // settings are never changed). Default: omp_get_max_threads() at first use. Process-wide (an atomic,
 // callable from any thread); each application thread calling a kernel forks its own team of this size.
+// n < 1 means 1 (nnfs::set_num_threads, the library-level call, refuses it with an nnfs::Error).
 void set_num_threads(int n);
 int get_num_threads();
 // Whether the kernels flush subnormal floats to zero (x86 FTZ and DAZ: arithmetic that would give a

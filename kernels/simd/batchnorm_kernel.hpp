@@ -92,8 +92,19 @@ void batchnorm_train_panel(float* dst, float* xhat, float* mean, float* var, flo
         }
         n_a = r1;
     }
-    // mean, var = M2 / N and invstd = 1 / sqrt(var + eps) (double, as the reference) per column.
+    // mean, var = M2 / N and invstd = 1 / sqrt(var + eps) (double, as the reference) per column. A column
+    // whose shifted float squares overflowed (|x - shift| past 1.8e19) or that holds an infinity (its shift
+    // inf, every difference NaN) has non-finite sums: its statistics are taken again as the reference
+    // takes them, in double over the column, so such columns agree with it on every instruction set.
     for (int64_t c = 0; c < P; ++c) {
+        if (!std::isfinite(mean_a[c]) || !std::isfinite(m2_a[c])) {
+            double s = 0.0, ss = 0.0;
+            for (int64_t r = 0; r < N; ++r) s += src[r * C + c];
+            const double mu = s / static_cast<double>(N);
+            for (int64_t r = 0; r < N; ++r) ss += (src[r * C + c] - mu) * (src[r * C + c] - mu);
+            mean_a[c] = mu;
+            m2_a[c] = ss;
+        }
         const double v = m2_a[c] / static_cast<double>(N);
         mean[c] = static_cast<float>(mean_a[c]);
         var[c] = static_cast<float>(v);
