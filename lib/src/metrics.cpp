@@ -4,11 +4,10 @@
 #include <cmath>
 #include <iomanip>
 #include <limits>
-#include <new>
 #include <sstream>
-#include <stdexcept>
 
 #include "nnfs/error.hpp"
+#include "zeroed_vector.hpp"
 
 namespace nnfs {
 
@@ -47,14 +46,7 @@ ConfusionMatrix confusion_matrix(std::span<const int32_t> predicted, std::span<c
     check_pair<int32_t>("confusion_matrix", predicted, truth);
     if (num_classes < 1) fail("confusion_matrix: ", num_classes, " classes");
     const auto k = static_cast<size_t>(num_classes);
-    ConfusionMatrix m{num_classes, {}};
-    try {
-        m.counts.assign(k * k, 0);
-    } catch (const std::bad_alloc&) {
-        fail("confusion_matrix: cannot allocate ", num_classes, " x ", num_classes, " counts");
-    } catch (const std::length_error&) {
-        fail("confusion_matrix: cannot allocate ", num_classes, " x ", num_classes, " counts");
-    }
+    ConfusionMatrix m{num_classes, detail::zeroed_vector<int64_t>("confusion_matrix", int64_t{num_classes} * num_classes)};
     for (size_t i = 0; i < truth.size(); ++i) {
         const int32_t t = truth[i], p = predicted[i];
         if (t < 0 || t >= num_classes || p < 0 || p >= num_classes) {

@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-#include <new>
 #include <numeric>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "nnfs/kernels.hpp"
+#include "zeroed_vector.hpp"
 
 namespace nnfs {
 
@@ -22,28 +21,17 @@ int64_t count(const char* what, int64_t a, int64_t b) {
     return n;
 }
 
-// n zero values, or an nnfs::Error naming the generator when they cannot be allocated.
-template <class T>
-std::vector<T> buffer(const char* what, int64_t n) {
-    try {
-        return std::vector<T>(static_cast<size_t>(n));
-    } catch (const std::bad_alloc&) {
-    } catch (const std::length_error&) {
-    }
-    fail(what, ": cannot allocate ", n, " values");
-}
-
 // Draws from independent Philox streams of one seed (stream k starts at block k << 40).
 class Draws {
 public:
     Draws(const char* what, uint64_t seed) : what_(what), seed_(seed) {}
     std::vector<float> normal(int64_t n, float mean = 0.0f, float std = 1.0f) {
-        std::vector<float> v = buffer<float>(what_, n);
+        std::vector<float> v = detail::zeroed_vector<float>(what_, n);
         kernels::normal_fill(v.data(), n, mean, std, seed_, next_stream());
         return v;
     }
     std::vector<float> uniform(int64_t n, float lo, float hi) {
-        std::vector<float> v = buffer<float>(what_, n);
+        std::vector<float> v = detail::zeroed_vector<float>(what_, n);
         kernels::uniform_fill(v.data(), n, lo, hi, seed_, next_stream());
         return v;
     }
@@ -89,8 +77,8 @@ Dataset make_moons(int64_t samples, float noise, uint64_t seed) {
     Draws draws(what, seed);
     const int64_t outer = samples / 2, inner = samples - outer, values = count(what, samples, 2);
     const std::vector<float> jitter = draws.normal(values, 0.0f, noise);
-    std::vector<float> x = buffer<float>(what, values);
-    std::vector<int32_t> y = buffer<int32_t>(what, samples);
+    std::vector<float> x = detail::zeroed_vector<float>(what, values);
+    std::vector<int32_t> y = detail::zeroed_vector<int32_t>(what, samples);
     for (int64_t i = 0; i < samples; ++i) {
         const bool is_outer = i < outer;
         const int64_t k = is_outer ? i : i - outer, count = is_outer ? outer : inner;
@@ -113,7 +101,7 @@ Dataset make_blobs(int64_t samples, int32_t centers, int64_t features, float clu
     Draws draws(what, seed);
     const std::vector<float> c = draws.uniform(count(what, centers, features), -10.0f, 10.0f);
     std::vector<float> x = draws.normal(count(what, samples, features), 0.0f, cluster_std);
-    std::vector<int32_t> y = buffer<int32_t>(what, samples);
+    std::vector<int32_t> y = detail::zeroed_vector<int32_t>(what, samples);
     for (int64_t i = 0; i < samples; ++i) {
         const auto k = static_cast<int32_t>(i % centers);  // clusters as equal as the count allows
         y[static_cast<size_t>(i)] = k;
@@ -134,7 +122,7 @@ Dataset make_classification(int64_t samples, int64_t features, int64_t informati
     const std::vector<float> maps = draws.uniform(count(what, classes, informative * informative), -1.0f, 1.0f);
     const std::vector<float> z = draws.normal(count(what, samples, informative));
     std::vector<float> x = draws.normal(count(what, samples, features));  // the non-informative columns stay noise
-    std::vector<int32_t> y = buffer<int32_t>(what, samples);
+    std::vector<int32_t> y = detail::zeroed_vector<int32_t>(what, samples);
     for (int64_t i = 0; i < samples; ++i) {
         const auto k = static_cast<int32_t>(i % classes);
         y[static_cast<size_t>(i)] = k;
