@@ -193,7 +193,7 @@ TEST_CASE("NNFS_MAX_ISA caps the instruction set at start") {
     }
     for (const std::string value : {" SSE2 ", "Ref", "scalar", "avx-512", ""}) {
         CAPTURE(value);
-        const std::string out = nnfs::test::rerun_self("NNFS_MAX_ISA", "'" + value + "'", "NNFS_MAX_ISA*");
+        const std::string out = nnfs::test::rerun_self("NNFS_MAX_ISA", value, "NNFS_MAX_ISA*");
         INFO(out);
         CHECK(out.find("test cases: 1 | 1 passed | 0 failed") != std::string::npos);
         CHECK((out.find("libnnfs: NNFS_MAX_ISA=\"avx-512\" is not recognised") != std::string::npos) == (value == "avx-512"));
