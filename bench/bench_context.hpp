@@ -7,6 +7,9 @@
 
 #include "nnfs/nnfs.hpp"
 
+#if __has_include("nnfs_revision.h")
+#include "nnfs_revision.h"  // generated at build time (bench/CMakeLists.txt)
+#endif
 #ifndef NNFS_GIT_REVISION
 #define NNFS_GIT_REVISION "unknown"
 #endif

@@ -4,7 +4,7 @@
 //   ./build/release/bench/bm_gemm --benchmark_filter='avx512/threads:1' --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true
 // Every ISA up to the current one (NNFS_MAX_ISA caps the list). Context keys: nnfs_kernel_info (what the
-// dispatcher picks by default), nnfs_supported_isa, nnfs_threads_max.
+// dispatcher picks by default), nnfs_revision, nnfs_supported_isa, nnfs_threads_max.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_context.hpp"  // NNFS_GIT_REVISION
 #include "gemm_shapes.hpp"
 #include "nnfs/kernels.hpp"
 #include "nnfs/runtime.hpp"
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
             }
 
     benchmark::AddCustomContext("nnfs_kernel_info", nnfs::kernel_info());
+    benchmark::AddCustomContext("nnfs_revision", NNFS_GIT_REVISION);
     benchmark::AddCustomContext("nnfs_supported_isa", k::isa_name(k::supported_isa()));
     benchmark::AddCustomContext("nnfs_threads_max", std::to_string(nnfs::get_num_threads()));
     benchmark::Initialize(&argc, argv);

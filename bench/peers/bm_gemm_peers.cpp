@@ -22,6 +22,8 @@
 
 #include "../gemm_shapes.hpp"
 
+#include "../bench_context.hpp"  // NNFS_GIT_REVISION
+
 #ifdef NNFS_HAVE_OPENBLAS
 #include <cblas.h>
 #endif
@@ -102,6 +104,7 @@ int main(int argc, char** argv) {
             }
 
     benchmark::AddCustomContext("nnfs_kernel_info", nnfs::kernel_info());
+    benchmark::AddCustomContext("nnfs_revision", NNFS_GIT_REVISION);
     const char* coretype = std::getenv("OPENBLAS_CORETYPE");
     benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype ? coretype : "(unset)");
 #ifdef NNFS_HAVE_OPENBLAS
