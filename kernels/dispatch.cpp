@@ -225,6 +225,11 @@ void adam_update(float* param, float* m, float* v, const float* grad, int64_t n,
     });
 }
 
+int& detail::team_high_water() {
+    static thread_local int most = 0;
+    return most;
+}
+
 void set_num_threads(int n) { g_num_threads.store(n > 0 ? n : 1, std::memory_order_relaxed); }
 
 void set_flush_denormal(bool on) { detail::g_flush_denormal.store(on, std::memory_order_relaxed); }

@@ -42,8 +42,10 @@ constexpr int64_t kSmallMCols = 64;
 
 // The dot-product path (op(A) = A, op(B) = B^T: Linear's forward) reads A and B in place; it beats
 // packing where B is used by few rows of A for its K: measured on AVX-512, one thread, against the path
-// Auto took before it (M 8 to 512, N 16 to 1024, K 16 to 1024): 1.0-3.9x within these bounds
-// (64x256x784 1.12x, 16x1024x256 1.5x), 0.94-0.99x just past them (M 128 and 256 at K 512). Rows
+// Auto took before it (M 8 to 512, N 16 to 1024, K 16 to 1024): 0.82-3.9x within these bounds, below 1
+// only for some N at their edges (K 64 with M 8-16, K 256 with M 32, K 1024 with M 256; table in
+// bench/results/gemm-dot-2026-11-25.md; 64x256x784 1.12x, 16x1024x256 1.5x), 0.94-0.99x just past
+// them (M 128 and 256 at K 512). Rows
 // starting on cache lines only (64-byte aligned A and B, 16-float multiples for K and the leading
 // dimensions, as Linear's tensors): rows across cache lines run 15-30% slower (61x253x781: 0.82x). So
 // this one choice depends on the operands' addresses too: the same product of operands at other
@@ -153,6 +155,7 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
 #pragma omp parallel num_threads(threads)
     {
         const DenormalScope flush;  // each thread's own MXCSR (the caller's entry point set its own)
+        note_team();
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         int64_t t0 = 0, t1 = 0;
         if (split_m) {  // every thread of the team calls in, even with no rows: the barriers are collective

@@ -12,6 +12,16 @@
 
 namespace nnfs::kernels::detail {
 
+// The largest OpenMP team a kernel called from this thread has forked since the caller last set it to 0
+// (kernels/dispatch.cpp). Results are bitwise the same on any thread count, so they cannot show whether
+// the kernels really ran on the threads asked for; tests read this instead.
+int& team_high_water();
+
+// Inside a kernel's parallel region: the master (the calling thread) records the team's size.
+inline void note_team() {
+    if (omp_get_thread_num() == 0 && omp_get_num_threads() > team_high_water()) team_high_water() = omp_get_num_threads();
+}
+
 // Units [u0, u1) of `units` for thread `t` of `threads`: contiguous, sizes differ by at most one.
 inline void share(int64_t units, int t, int threads, int64_t& u0, int64_t& u1) {
     const int64_t base = units / threads, extra = units % threads;
@@ -32,6 +42,7 @@ void split_among_threads(int64_t extent, int64_t step, int threads, Run run) {
 #pragma omp parallel num_threads(threads)
     {
         const DenormalScope flush;  // each thread's own MXCSR (the caller's entry point set its own)
+        note_team();
         int64_t u0 = 0, u1 = 0;
         share(units, omp_get_thread_num(), omp_get_num_threads(), u0, u1);
         if (u1 > u0) run(u0 * step, u1 * step < extent ? u1 * step : extent);

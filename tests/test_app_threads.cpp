@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "nnfs/nnfs.hpp"
+#include "split_threads.hpp"  // detail::team_high_water
 
 namespace {
 
@@ -127,6 +128,12 @@ TEST_CASE("the tests run with the thread count the environment asks for (OMP_NUM
         team = omp_get_num_threads();
     }
     CHECK(team == want);
+    // And the kernels' own team: a product above the threading threshold on the default thread count.
+    std::vector<float> A(256 * 256, 0.5f), B(256 * 256, 0.25f), C(256 * 256);
+    nnfs::kernels::detail::team_high_water() = 0;
+    nnfs::kernels::sgemm(nnfs::kernels::Trans::No, nnfs::kernels::Trans::No, 256, 256, 256, 1.0f, A.data(), 256,
+                         B.data(), 256, 0.0f, C.data(), 256);
+    CHECK(nnfs::kernels::detail::team_high_water() == want);
 }
 
 TEST_CASE("models trained in several application threads at once match the same runs one at a time") {
@@ -354,15 +361,12 @@ TEST_CASE("OpenMP inside application threads: two threads each run a 2-thread sg
         std::vector<int> team(2, 0);
         run_at_once(2, [&](int w) {
             const size_t i = static_cast<size_t>(w);
+            k::detail::team_high_water() = 0;  // this application thread's record
             for (int rep = 0; rep < 3; ++rep)
                 k::sgemm(k::Trans::No, k::Trans::No, M, N, K, 1.0f, A[i].data(), K, B[i].data(), N, 0.0f, got[i].data(),
                          N);
-            // An application thread gets its own OpenMP team of the size asked for.
-#pragma omp parallel num_threads(2)
-            {
-#pragma omp single
-                team[i] = omp_get_num_threads();
-            }
+            // Each application thread's sgemm forked its own team of the size asked for.
+            team[i] = k::detail::team_high_water();
         });
         nnfs::set_num_threads(saved);
         for (size_t i = 0; i < 2; ++i) {

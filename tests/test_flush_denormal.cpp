@@ -48,11 +48,13 @@ struct Shape {
 };
 
 // Every SGEMM path: short K (the direct path's registers), narrow C (the dot kernel on AVX-512), one row
-// (small M), x W^T at a small batch (the dot-product path: Tensors are 64-byte aligned), packed NN and
-// TN large enough for two threads to split.
+// (small M), x W^T at a small batch (the dot-product path: Tensors are 64-byte aligned), the direct path
+// with op(B) in L1 (K N <= 2^15), and packed NN and TN (K N > 2^15) large enough for two threads to split
+// (the second thread's MXCSR is set inside the packed path's parallel region).
 const Shape kShapes[] = {
     {Trans::No, Trans::Yes, 32, 16, 4},    {Trans::No, Trans::Yes, 256, 10, 128}, {Trans::No, Trans::Yes, 1, 300, 64},
-    {Trans::No, Trans::Yes, 64, 128, 784}, {Trans::No, Trans::No, 300, 200, 100}, {Trans::Yes, Trans::No, 200, 300, 90},
+    {Trans::No, Trans::Yes, 64, 128, 784}, {Trans::No, Trans::No, 300, 200, 100}, {Trans::No, Trans::No, 300, 400, 100},
+    {Trans::Yes, Trans::No, 200, 400, 90},
 };
 
 // C = op(A) op(B) with every element of A equal to a and of B equal to b; the extreme values of C.

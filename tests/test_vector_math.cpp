@@ -141,6 +141,7 @@ TEST_CASE("xsimd 8.1 exp overflows early (the reason for simd::exp)") {
     xsimd::exp(V(88.5f)).store_aligned(out);
     MESSAGE("xsimd::exp(88.5f) = " << out[0] << ", std::exp(88.5f) = " << std::exp(88.5f));
     CHECK(std::isfinite(std::exp(88.5f)));
+    CHECK(std::isinf(out[0]));  // if a later xsimd fixes this, simd::exp's reason is gone: revisit it
     double worst_log = 0.0, worst_tanh = 0.0;
     for (float x : sweep()) {
         if (x > 0.0f) {
