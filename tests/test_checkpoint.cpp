@@ -90,8 +90,16 @@ TEST_CASE("a checkpoint for another optimizer or model is rejected and changes n
 
     Run sgd(2, false);
     const std::vector<float> before = sgd.values();
+    CHECK_THROWS_WITH_AS(nnfs::load_checkpoint(*sgd.net, *sgd.opt, path), doctest::Contains(("load_checkpoint: '" + path + "'").c_str()),
+                         nnfs::Error);
     CHECK_THROWS_WITH_AS(nnfs::load_checkpoint(*sgd.net, *sgd.opt, path), doctest::Contains("optimizer."), nnfs::Error);
     CHECK(sgd.values() == before);
+    // Errors name the call the user made, not the file reader under it.
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+    CHECK_THROWS_WITH_AS(nnfs::load_checkpoint(*adam.net, *adam.opt, path), doctest::Contains(("load_checkpoint: '" + path + "' is").c_str()),
+                         nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::save_checkpoint(*adam.net, *adam.opt, 1, "/nonexistent/dir/c.nnfs"),
+                         doctest::Contains("save_checkpoint: cannot create"), nnfs::Error);
 
     // A plain model file is not a checkpoint, and a checkpoint is not a plain model file.
     nnfs::save(*adam.net, path);

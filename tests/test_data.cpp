@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -122,6 +123,42 @@ TEST_CASE("read_csv: a label column named twice is an error, not a silent choice
     TempCsv f("a,a,label\n1,2,0\n");
     CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path, "a"), doctest::Contains(":1: columns 1 and 2 are both named 'a'"), nnfs::Error);
     CHECK(nnfs::read_csv(f.path).feature_names == std::vector<std::string>{"a", "a"});  // features may share a name
+}
+
+TEST_CASE("read_csv_header and read_csv_features: the rules of read_csv (byte-order mark, errors with positions)") {
+    TempCsv f("\xEF\xBB\xBFlabel , a\n1,0.5\n\n0,+1.5e1\n");
+    CHECK(nnfs::read_csv_header(f.path) == std::vector<std::string>{"label", "a"});
+    std::vector<std::string> names;
+    const nnfs::Tensor x = nnfs::read_csv_features(f.path, &names);
+    CHECK(names == std::vector<std::string>{"label", "a"});
+    CHECK(x.shape() == nnfs::Shape{2, 2});
+    CHECK(x.t(0, 0) == 1.0f);
+    CHECK(x.t(1, 1) == 15.0f);
+    TempCsv bad("a,b\n1,2\n3,x\n"), ragged("a,b\n1,2,3\n"), header_only("a,b\n"), empty("");
+    CHECK_THROWS_WITH_AS(nnfs::read_csv_features(bad.path), doctest::Contains(":3: column 'b': 'x' is not a finite number"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::read_csv_features(ragged.path), doctest::Contains(":2: 3 fields, the header has 2"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::read_csv_features(header_only.path), doctest::Contains(("read_csv_features: '" + header_only.path + "' has a header but no rows").c_str()), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::read_csv_header(empty.path), doctest::Contains(("read_csv_header: '" + empty.path + "' is empty").c_str()), nnfs::Error);
+    const std::string dir = std::filesystem::temp_directory_path().string();
+    CHECK_THROWS_WITH_AS(nnfs::read_csv_features(dir), doctest::Contains("is a directory"), nnfs::Error);
+}
+
+TEST_CASE("write_csv: read_csv reads back the same floats, labels and names; a failed write keeps the old file") {
+    nnfs::Dataset d;
+    const float values[] = {0.1f, -3.4028235e38f, 1e-45f, 16777217.0f, -0.0f, 2.5f};
+    d.features = nnfs::Tensor::from({3, 2}, values);
+    d.labels = {2, 0, 2147483647};
+    d.feature_names = {"x one", "y"};
+    TempCsv f("old\n");
+    nnfs::write_csv(f.path, d, "class");
+    const nnfs::Dataset back = nnfs::read_csv(f.path, "class");
+    CHECK(back.feature_names == d.feature_names);
+    CHECK(back.labels == d.labels);
+    for (int64_t i = 0; i < 6; ++i) CHECK(std::bit_cast<uint32_t>(back.features.data()[i]) == std::bit_cast<uint32_t>(values[i]));
+    d.feature_names.pop_back();  // a name short: refused before anything is written
+    CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, d, "class"), doctest::Contains("write_csv: 1 feature names for 2 features"), nnfs::Error);
+    CHECK(nnfs::read_csv(f.path, "class").labels == back.labels);
+    CHECK_THROWS_WITH_AS(nnfs::write_csv("/nonexistent/dir/x.csv", back, "class"), doctest::Contains("write_csv: cannot create"), nnfs::Error);
 }
 
 TEST_CASE("stratified split keeps every class in proportion and loses no sample") {

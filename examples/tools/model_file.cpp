@@ -45,11 +45,11 @@ void save_model_file(const std::string& path, nnfs::Sequential& net, const Model
     state.tensors["standardizer.mean"] = info.standardizer.mean();
     state.tensors["standardizer.scale"] = info.standardizer.scale();
     nnfs::state_refs(net).store(state, "model.");
-    nnfs::write_state_file(state, path);
+    nnfs::write_state_file(state, path, "save model");
 }
 
 LoadedModel load_model_file(const std::string& path) {
-    const nnfs::StateDict state = nnfs::read_state_file(path);  // checksum and structure
+    const nnfs::StateDict state = nnfs::read_state_file(path, "load model");  // checksum and structure
     if (const auto it = state.strings.find("format"); it == state.strings.end() || it->second != kFormat)
         fail("'", path, "' is not an nnfs-train model file (it may be a plain nnfs::save file)");
     if (const int64_t v = require(state.integers, "format_version", path); v != kVersion)
@@ -88,7 +88,7 @@ LoadedModel load_model_file(const std::string& path) {
     out.net = std::make_unique<nnfs::Sequential>();
     build_model(out.info.spec, *out.net);
     const nnfs::StateRefs refs = nnfs::state_refs(*out.net);
-    refs.check(state, "model.", out.net->name(), path);  // names and shapes, before any copy
+    refs.check(state, "model.", out.net->name(), path, "load model");  // names and shapes, before any copy
     refs.assign(state, "model.");
     out.net->eval();
     return out;

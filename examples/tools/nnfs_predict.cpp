@@ -8,7 +8,6 @@
 #include <nnfs/nnfs.hpp>
 
 #include "command_line.hpp"
-#include "csv_io.hpp"
 #include "model_file.hpp"
 #include "tool_main.hpp"
 
@@ -69,12 +68,12 @@ int predict_main(int argc, char** argv) {
     const ModelSpec& spec = model.info.spec;
 
     // Labels are present when the chosen (or the training) label column is in the header.
-    const std::vector<std::string> header = read_csv_header(o.csv);
+    const std::vector<std::string> header = nnfs::read_csv_header(o.csv);
     const std::string label = o.label_column.empty() ? model.info.label_column : o.label_column;
     const bool labelled = !o.label_column.empty() || std::find(header.begin(), header.end(), label) != header.end();
     nnfs::Dataset data;
     if (labelled) data = nnfs::read_csv(o.csv, label);
-    else data.features = read_features_csv(o.csv);
+    else data.features = nnfs::read_csv_features(o.csv);
     if (data.features.size(1) != spec.inputs) {
         fail("'", o.csv, "' has ", data.features.size(1), " feature column(s), the model expects ", spec.inputs,
              labelled ? " (label column '" + label + "' excluded)" : " (no label column '" + label + "' found, so every column was taken as a feature)");

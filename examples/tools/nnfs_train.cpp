@@ -14,7 +14,6 @@
 #include <nnfs/profiler.hpp>
 
 #include "charts.hpp"
-#include "csv_io.hpp"
 #include "data_location.hpp"
 #include "history.hpp"
 #include "model_file.hpp"
@@ -105,7 +104,7 @@ int train_main(int argc, char** argv) {
         fail("'", path, "' has the label ", data.num_classes() - 1, ": more than 2^20 classes is not supported here");
     const auto classes = static_cast<int32_t>(data.num_classes());
     if (classes < 2) fail("'", path, "' has ", classes, " class(es); a classifier needs at least 2");
-    const std::string label_name = o.label_column.empty() ? read_csv_header(path).back() : o.label_column;
+    const std::string label_name = o.label_column.empty() ? nnfs::read_csv_header(path).back() : o.label_column;
     std::vector<std::string> class_names = o.class_names.empty() ? bundled_class_names(o.data) : o.class_names;
     if (!class_names.empty() && static_cast<int32_t>(class_names.size()) != classes) {
         if (!o.class_names.empty()) throw UsageError("--class-names: " + std::to_string(class_names.size()) + " names for " + std::to_string(classes) + " classes");
@@ -124,7 +123,7 @@ int train_main(int argc, char** argv) {
     if (const fs::path dir = fs::path(o.save).parent_path(); !o.save.empty() && !dir.empty() && !fs::is_directory(dir, ec))
         fail("--save: directory '", dir.string(), "' does not exist");
     const std::string validation_csv = (out_dir / "validation.csv").string();
-    write_csv(validation_csv, val, label_name);
+    nnfs::write_csv(validation_csv, val, label_name);
 
     nnfs::Standardizer standardizer;
     standardizer.fit(train.features);

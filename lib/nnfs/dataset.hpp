@@ -31,6 +31,19 @@ struct Dataset {
 // line and the column.
 Dataset read_csv(const std::string& path, const std::string& label_column = {});
 
+// The column names of a CSV file's header row (trimmed), read by the rules of read_csv.
+std::vector<std::string> read_csv_header(const std::string& path);
+
+// A CSV file whose every column is a feature (prediction input: no label column): a header row, then
+// numeric rows of the header's width, as (rows, columns); the column names into `feature_names` when
+// given. Errors as read_csv's.
+Tensor read_csv_features(const std::string& path, std::vector<std::string>* feature_names = nullptr);
+
+// Writes `data` as read_csv reads it: a header of its feature names then `label_name`, one row per
+// sample, floats with 9 significant digits (read back as exactly the same float32 values). Like save,
+// an existing file is replaced only by a complete new one.
+void write_csv(const std::string& path, const Dataset& data, const std::string& label_name = "label");
+
 // A train/test split: a seeded shuffle, then the first round(test_fraction * n) samples form the test
 // part. With `stratify`, each class is shuffled and split separately, its test share
 // test_fraction * n_c rounded so that the test part still has round(test_fraction * n) samples: both

@@ -28,8 +28,9 @@ struct StateDict {
     std::map<std::string, std::string> strings;
 };
 
-void write_state_file(const StateDict& state, const std::string& path);
-StateDict read_state_file(const std::string& path);
+// `operation` names the caller in error messages (save, load_checkpoint, ...).
+void write_state_file(const StateDict& state, const std::string& path, const char* operation = "write_state_file");
+StateDict read_state_file(const std::string& path, const char* operation = "read_state_file");
 
 // Live references to an object's state (a module's parameters and buffers, an optimizer's moments and
 // step), for checked, all-or-nothing loading.
@@ -39,9 +40,10 @@ struct StateRefs {
 
     // Copies the referenced values into `out` under `prefix`.
     void store(StateDict& out, const std::string& prefix) const;
-    // nnfs::Error unless `in` holds exactly these names under `prefix`, with these shapes; `owner` and
-    // `path` name the object and the file in the message.
-    void check(const StateDict& in, const std::string& prefix, const std::string& owner, const std::string& path) const;
+    // nnfs::Error unless `in` holds exactly these names under `prefix`, with these shapes; `operation`,
+    // `owner` and `path` name the caller, the object and the file in the message.
+    void check(const StateDict& in, const std::string& prefix, const std::string& owner, const std::string& path,
+               const char* operation = "load") const;
     // Copies from `in` (call check first).
     void assign(const StateDict& in, const std::string& prefix) const;
 };

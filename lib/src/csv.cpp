@@ -1,10 +1,12 @@
 // CSV reading: strict, with error positions (file:line, column name).
 #include <charconv>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "atomic_file.hpp"
 #include "nnfs/dataset.hpp"
 
 namespace nnfs {
@@ -27,7 +29,7 @@ std::string trim(std::string s) {
     return s.substr(first, last - first + 1);
 }
 
-// Parses the whole field as a finite float; nullopt-like failure through `ok`.
+// Parses the whole field as a finite float (false if it is not one).
 bool parse_float(const std::string& text, float& value) {
     if (text.empty()) return false;
     const char* begin = text.data();
@@ -52,23 +54,36 @@ bool parse_label(const std::string& text, int32_t& value) {
     return true;
 }
 
-}  // namespace
-
-Dataset read_csv(const std::string& path, const std::string& label_column) {
+// Opens a CSV file for `operation` and reads its header row (a UTF-8 byte-order mark, as spreadsheet
+// exports write, skipped; names trimmed); nnfs::Error for a directory, an unreadable or empty file.
+std::vector<std::string> open_csv(std::ifstream& in, const std::string& path, const char* operation) {
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) fail("read_csv: '", path, "' is a directory");
-    std::ifstream in(path);
-    if (!in) fail("read_csv: cannot open '", path, "'");
+    if (std::filesystem::is_directory(path, ec)) fail(operation, ": '", path, "' is a directory");
+    in.open(path);
+    if (!in) fail(operation, ": cannot open '", path, "'");
     std::string line;
     if (!std::getline(in, line)) {
-        if (in.bad()) fail("read_csv: cannot read '", path, "'");
-        fail("read_csv: '", path, "' is empty (no header row)");
+        if (in.bad()) fail(operation, ": cannot read '", path, "'");
+        fail(operation, ": '", path, "' is empty (no header row)");
     }
-    if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 byte-order mark (spreadsheet exports)
-    if (trim(line).empty()) fail("read_csv: '", path, "' is empty (no header row)");
-
+    if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+    if (trim(line).empty()) fail(operation, ": '", path, "' is empty (no header row)");
     std::vector<std::string> header = split_fields(line);
     for (auto& h : header) h = trim(h);
+    return header;
+}
+
+}  // namespace
+
+std::vector<std::string> read_csv_header(const std::string& path) {
+    std::ifstream in;
+    return open_csv(in, path, "read_csv_header");
+}
+
+Dataset read_csv(const std::string& path, const std::string& label_column) {
+    std::ifstream in;
+    std::vector<std::string> header = open_csv(in, path, "read_csv");
+    std::string line;
     if (header.size() < 2) fail(path, ":1: header has ", header.size(), " column(s), need features and a label");
     size_t label = header.size() - 1;
     if (!label_column.empty()) {
@@ -116,6 +131,49 @@ Dataset read_csv(const std::string& path, const std::string& label_column) {
     if (data.labels.empty()) fail("read_csv: '", path, "' has a header but no samples");
     data.features = Tensor::from({data.size(), static_cast<int64_t>(nf)}, values);
     return data;
+}
+
+Tensor read_csv_features(const std::string& path, std::vector<std::string>* feature_names) {
+    std::ifstream in;
+    const std::vector<std::string> header = open_csv(in, path, "read_csv_features");
+    std::vector<float> values;
+    std::string line;
+    int64_t rows = 0, line_no = 1;
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (trim(line).empty()) continue;
+        const std::vector<std::string> fields = split_fields(line);
+        if (fields.size() != header.size()) fail(path, ":", line_no, ": ", fields.size(), " fields, the header has ", header.size());
+        for (size_t c = 0; c < fields.size(); ++c) {
+            const std::string text = trim(fields[c]);
+            float v = 0.0f;
+            if (!parse_float(text, v)) fail(path, ":", line_no, ": column '", header[c], "': '", text, "' is not a finite number");
+            values.push_back(v);
+        }
+        ++rows;
+    }
+    if (in.bad()) fail("read_csv_features: cannot read '", path, "' past line ", line_no);
+    if (rows == 0) fail("read_csv_features: '", path, "' has a header but no rows");
+    if (feature_names) *feature_names = header;
+    return Tensor::from({rows, static_cast<int64_t>(header.size())}, values);
+}
+
+void write_csv(const std::string& path, const Dataset& data, const std::string& label_name) {
+    data.check("write_csv");
+    if (static_cast<int64_t>(data.feature_names.size()) != data.num_features())
+        fail("write_csv: ", data.feature_names.size(), " feature names for ", data.num_features(), " features");
+    std::string out;
+    for (const std::string& name : data.feature_names) out += name + ',';
+    out += label_name + '\n';
+    char buf[32];
+    for (int64_t i = 0; i < data.size(); ++i) {
+        for (int64_t j = 0; j < data.num_features(); ++j) {
+            std::snprintf(buf, sizeof buf, "%.9g,", double{data.features.t(i, j)});  // 9 digits: the same float back
+            out += buf;
+        }
+        out += std::to_string(data.labels[static_cast<size_t>(i)]) + '\n';
+    }
+    detail::write_file_atomically(path, out.data(), out.size(), "write_csv");
 }
 
 }  // namespace nnfs

@@ -15,13 +15,13 @@ void save(const Module& module, const std::string& path) {
     StateDict state;
     // parameters() and buffers() are non-const accessors but do not modify the module.
     state_refs(const_cast<Module&>(module)).store(state, "");
-    write_state_file(state, path);
+    write_state_file(state, path, "save");
 }
 
 void load(Module& module, const std::string& path) {
-    const StateDict state = read_state_file(path);
+    const StateDict state = read_state_file(path, "load");
     const StateRefs refs = state_refs(module);
-    refs.check(state, "", module.name(), path);
+    refs.check(state, "", module.name(), path, "load");
     refs.assign(state, "");
 }
 
@@ -35,14 +35,14 @@ void save_checkpoint(const Module& module, const Optimizer& optimizer, int64_t e
     state.integers["generator.seed"] = static_cast<int64_t>(g.seed);
     state.integers["generator.offset"] = static_cast<int64_t>(g.offset);
     state.integers["epoch"] = epoch;
-    write_state_file(state, path);
+    write_state_file(state, path, "save_checkpoint");
 }
 
 int64_t load_checkpoint(Module& module, Optimizer& optimizer, const std::string& path) {
-    const StateDict state = read_state_file(path);
+    const StateDict state = read_state_file(path, "load_checkpoint");
     const StateRefs model = state_refs(module), opt = optimizer.state_refs();
-    model.check(state, "model.", module.name(), path);
-    opt.check(state, "optimizer.", optimizer.name(), path);
+    model.check(state, "model.", module.name(), path, "load_checkpoint");
+    opt.check(state, "optimizer.", optimizer.name(), path, "load_checkpoint");
     for (const char* key : {"generator.seed", "generator.offset", "epoch"}) {
         if (!state.integers.count(key)) fail("load_checkpoint: '", path, "' has no '", key, "'");
     }

@@ -1,12 +1,11 @@
 #include "nnfs/state_dict.hpp"
 
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <unistd.h>
 
+#include "atomic_file.hpp"
 #include "crc32.hpp"
 
 namespace nnfs {
@@ -38,7 +37,8 @@ void put_name(std::vector<char>& out, const std::string& name, Kind kind) {
 // Reads from the checked body of a file, failing with the file and byte offset when it runs out.
 class Reader {
 public:
-    Reader(const std::vector<char>& bytes, size_t end, const std::string& path) : bytes_(bytes), end_(end), path_(path) {}
+    Reader(const std::vector<char>& bytes, size_t end, const std::string& path, const char* operation)
+        : bytes_(bytes), end_(end), path_(path), operation_(operation) {}
     template <class T>
     T get(const char* what) {
         T value;
@@ -46,7 +46,7 @@ public:
         return value;
     }
     void take(void* dst, size_t n, const char* what) {
-        if (n > remaining()) fail("read_state_file: '", path_, "' is truncated: ", what, " at byte ", pos_, " needs ", n, " bytes");
+        if (n > remaining()) fail(operation_, ": '", path_, "' is truncated: ", what, " at byte ", pos_, " needs ", n, " bytes");
         if (n == 0) return;  // an empty tensor's data() is null, and memcpy(nullptr, ..., 0) is undefined
         std::memcpy(dst, bytes_.data() + pos_, n);
         pos_ += n;
@@ -57,11 +57,12 @@ private:
     const std::vector<char>& bytes_;
     size_t end_, pos_ = 0;
     const std::string& path_;
+    const char* operation_;
 };
 
 }  // namespace
 
-void write_state_file(const StateDict& state, const std::string& path) {
+void write_state_file(const StateDict& state, const std::string& path, const char* operation) {
     std::vector<char> out;
     append(out, kMagic, 4);
     put(out, kVersion);
@@ -84,78 +85,60 @@ void write_state_file(const StateDict& state, const std::string& path) {
     }
     put(out, detail::crc32(out.data(), out.size()));
 
-    // Write beside the target, flush to disk, then rename over it: the old file survives any failure,
-    // and a reader sees the old file or the new one, whole. The temporary's name is unique to this call
-    // (process and call number: two threads saving to one path must not share it) and, like the
-    // target's, within the file system's 255-byte name limit (a long target name is shortened in it).
-    static std::atomic<uint64_t> saves{0};
-    const std::string suffix = ".tmp." + std::to_string(::getpid()) + "." + std::to_string(saves.fetch_add(1));
-    const size_t slash = path.find_last_of('/');
-    const size_t base = slash == std::string::npos ? 0 : slash + 1;
-    const size_t keep = path.size() - base + suffix.size() > 255 ? 255 - suffix.size() : path.size() - base;
-    const std::string tmp = path.substr(0, base + keep) + suffix;
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) fail("save: cannot create '", tmp, "' (beside '", path, "')");
-    const bool written = std::fwrite(out.data(), 1, out.size(), f) == out.size() && std::fflush(f) == 0 &&
-                         ::fsync(::fileno(f)) == 0;
-    const bool closed = std::fclose(f) == 0;
-    if (!written || !closed || std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        fail("save: cannot write '", path, "'");
-    }
+    detail::write_file_atomically(path, out.data(), out.size(), operation);
 }
 
-StateDict read_state_file(const std::string& path) {
+StateDict read_state_file(const std::string& path, const char* operation) {
     // (C stdio: a read error, a directory say, is then a status to report, where libstdc++'s stream
     // iterators throw std::ios_base::failure.)
     std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) fail("load: cannot open '", path, "': ", std::strerror(errno));
+    if (!f) fail(operation, ": cannot open '", path, "': ", std::strerror(errno));
     std::vector<char> bytes;
     char chunk[1 << 16];
     size_t got = 0;
     while ((got = std::fread(chunk, 1, sizeof chunk, f)) > 0) bytes.insert(bytes.end(), chunk, chunk + got);
     const int read_error = std::ferror(f) ? errno : 0;
     std::fclose(f);
-    if (read_error) fail("load: cannot read '", path, "': ", std::strerror(read_error));
-    if (bytes.size() < 4 + 4 + 4 + 8 + 4) fail("load: '", path, "' is truncated (", bytes.size(), " bytes)");
-    if (std::memcmp(bytes.data(), kMagic, 4) != 0) fail("load: '", path, "' is not an nnfs model file");
+    if (read_error) fail(operation, ": cannot read '", path, "': ", std::strerror(read_error));
+    if (bytes.size() < 4 + 4 + 4 + 8 + 4) fail(operation, ": '", path, "' is truncated (", bytes.size(), " bytes)");
+    if (std::memcmp(bytes.data(), kMagic, 4) != 0) fail(operation, ": '", path, "' is not an nnfs model file");
     const size_t body = bytes.size() - sizeof(uint32_t);
     uint32_t stored_crc;
     std::memcpy(&stored_crc, bytes.data() + body, sizeof stored_crc);
     if (detail::crc32(bytes.data(), body) != stored_crc) {
-        fail("load: '", path, "' is corrupted or truncated (checksum mismatch)");
+        fail(operation, ": '", path, "' is corrupted or truncated (checksum mismatch)");
     }
 
-    Reader r(bytes, body, path);
+    Reader r(bytes, body, path, operation);
     char magic[4];
     r.take(magic, 4, "magic");
     if (const auto version = r.get<uint32_t>("version"); version != kVersion) {
-        fail("load: '", path, "' has format version ", version, ", this library reads version ", kVersion);
+        fail(operation, ": '", path, "' has format version ", version, ", this library reads version ", kVersion);
     }
-    if (r.get<uint32_t>("byte-order mark") != kByteOrderMark) fail("load: '", path, "' has another byte order");
+    if (r.get<uint32_t>("byte-order mark") != kByteOrderMark) fail(operation, ": '", path, "' has another byte order");
     const auto count = r.get<uint64_t>("entry count");
 
     StateDict state;
     for (uint64_t i = 0; i < count; ++i) {
         const auto name_length = r.get<uint32_t>("name length");
-        if (name_length > r.remaining()) fail("load: '", path, "' is truncated: entry ", i, " name runs past the end");
+        if (name_length > r.remaining()) fail(operation, ": '", path, "' is truncated: entry ", i, " name runs past the end");
         std::string name(name_length, '\0');
         r.take(name.data(), name.size(), "name");
         const auto kind = r.get<uint8_t>("kind");
         bool fresh = false;
         if (kind == kTensor) {
             const auto rank = r.get<uint32_t>("rank");
-            if (rank > static_cast<uint32_t>(Shape::kMaxDims)) fail("load: '", path, "': tensor '", name, "' has rank ", rank);
+            if (rank > static_cast<uint32_t>(Shape::kMaxDims)) fail(operation, ": '", path, "': tensor '", name, "' has rank ", rank);
             int64_t sizes[Shape::kMaxDims] = {};
             for (uint32_t d = 0; d < rank; ++d) {
                 sizes[d] = r.get<int64_t>("size");
                 if (sizes[d] < 0 || static_cast<uint64_t>(sizes[d]) > r.remaining()) {
-                    fail("load: '", path, "': tensor '", name, "' has size ", sizes[d], " in dimension ", d);
+                    fail(operation, ": '", path, "': tensor '", name, "' has size ", sizes[d], " in dimension ", d);
                 }
             }
             const Shape shape(std::span<const int64_t>(sizes, rank));
             if (static_cast<uint64_t>(shape.numel()) > r.remaining() / sizeof(float)) {
-                fail("load: '", path, "' is truncated: tensor '", name, "' ", shape, " runs past the end");
+                fail(operation, ": '", path, "' is truncated: tensor '", name, "' ", shape, " runs past the end");
             }
             Tensor t(shape);
             r.take(t.data(), static_cast<size_t>(t.numel()) * sizeof(float), "values");
@@ -164,16 +147,16 @@ StateDict read_state_file(const std::string& path) {
             fresh = state.integers.emplace(name, r.get<int64_t>("integer")).second;
         } else if (kind == kString) {
             const auto length = r.get<uint64_t>("string length");
-            if (length > r.remaining()) fail("load: '", path, "' is truncated: string '", name, "' runs past the end");
+            if (length > r.remaining()) fail(operation, ": '", path, "' is truncated: string '", name, "' runs past the end");
             std::string s(length, '\0');
             r.take(s.data(), s.size(), "string");
             fresh = state.strings.emplace(name, std::move(s)).second;
         } else {
-            fail("load: '", path, "': entry '", name, "' has unknown kind ", int{kind});
+            fail(operation, ": '", path, "': entry '", name, "' has unknown kind ", int{kind});
         }
-        if (!fresh) fail("load: '", path, "': entry '", name, "' appears twice");
+        if (!fresh) fail(operation, ": '", path, "': entry '", name, "' appears twice");
     }
-    if (r.remaining() != 0) fail("load: '", path, "' has ", r.remaining(), " unexpected bytes after its entries");
+    if (r.remaining() != 0) fail(operation, ": '", path, "' has ", r.remaining(), " unexpected bytes after its entries");
     return state;
 }
 
@@ -202,22 +185,23 @@ std::string first_unknown(const Map& map, const std::string& prefix, const Refs&
 }
 }  // namespace
 
-void StateRefs::check(const StateDict& in, const std::string& prefix, const std::string& owner, const std::string& path) const {
+void StateRefs::check(const StateDict& in, const std::string& prefix, const std::string& owner, const std::string& path,
+                      const char* operation) const {
     for (const auto& [name, t] : tensors) {
         const auto it = in.tensors.find(prefix + name);
-        if (it == in.tensors.end()) fail("load: '", path, "' has no tensor '", prefix + name, "' (", owner, ")");
+        if (it == in.tensors.end()) fail(operation, ": '", path, "' has no tensor '", prefix + name, "' (", owner, ")");
         if (it->second.shape() != t->shape()) {
-            fail("load: '", path, "': tensor '", prefix + name, "' is ", it->second.shape(), " in the file, ", t->shape(), " in ", owner);
+            fail(operation, ": '", path, "': tensor '", prefix + name, "' is ", it->second.shape(), " in the file, ", t->shape(), " in ", owner);
         }
     }
     for (const auto& [name, v] : integers) {
-        if (!in.integers.count(prefix + name)) fail("load: '", path, "' has no integer '", prefix + name, "' (", owner, ")");
+        if (!in.integers.count(prefix + name)) fail(operation, ": '", path, "' has no integer '", prefix + name, "' (", owner, ")");
     }
     if (count_prefixed(in.tensors, prefix) != tensors.size()) {
-        fail("load: '", path, "' has tensor '", first_unknown(in.tensors, prefix, tensors), "' that ", owner, " does not");
+        fail(operation, ": '", path, "' has tensor '", first_unknown(in.tensors, prefix, tensors), "' that ", owner, " does not");
     }
     if (count_prefixed(in.integers, prefix) != integers.size()) {
-        fail("load: '", path, "' has integer '", first_unknown(in.integers, prefix, integers), "' that ", owner, " does not");
+        fail(operation, ": '", path, "' has integer '", first_unknown(in.integers, prefix, integers), "' that ", owner, " does not");
     }
 }
 

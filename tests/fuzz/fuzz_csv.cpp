@@ -1,13 +1,12 @@
 // libFuzzer target: the CSV readers on arbitrary bytes — nnfs::read_csv with the default label (the
-// last column) and with the label named by a header field, and the tools' read_csv_header and
-// read_features_csv (nnfs-predict's input). Only nnfs::Error may come out; what they return must be
+// last column) and with the label named by a header field, and read_csv_header and
+// read_csv_features (nnfs-predict's input). Only nnfs::Error may come out; what they return must be
 // consistent (shapes, finite features, labels >= 0).
 #include <cmath>
 #include <string>
 
 #include <nnfs/nnfs.hpp>
 
-#include "csv_io.hpp"
 #include "fuzz_file.hpp"
 
 namespace {
@@ -68,12 +67,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
     }
     try {
-        if (nnfs_tools::read_csv_header(path).empty()) violated("read_csv_header returned no columns");
+        if (nnfs::read_csv_header(path).empty()) violated("read_csv_header returned no columns");
     } catch (const nnfs::Error&) {
     }
     try {
-        const nnfs::Tensor features = nnfs_tools::read_features_csv(path);
-        if (features.dim() != 2) violated("read_features_csv returned a tensor that is not 2-D");
+        const nnfs::Tensor features = nnfs::read_csv_features(path);
+        if (features.dim() != 2) violated("read_csv_features returned a tensor that is not 2-D");
         check_finite(features);
     } catch (const nnfs::Error&) {
     }
