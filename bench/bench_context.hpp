@@ -1,4 +1,5 @@
-// Context recorded by every libnnfs benchmark: what the kernels run on, threads, and the revision.
+// Context recorded by every libnnfs benchmark (bm_peak, which measures the machine alone, aside): what
+// the kernels run on, threads, and the revision.
 #pragma once
 
 #include <benchmark/benchmark.h>

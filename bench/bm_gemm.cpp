@@ -3,8 +3,9 @@
 // Names: sgemm/<op(A)op(B)>/<M>x<N>x<K>/<isa>/threads:<n>, e.g. sgemm/NT/64x128x784/avx512/threads:1.
 //   ./build/release/bench/bm_gemm --benchmark_filter='avx512/threads:1' --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true
-// Every ISA up to the current one (NNFS_MAX_ISA caps the list). Context keys: nnfs_kernel_info (what the
-// dispatcher picks by default), nnfs_revision, nnfs_supported_isa, nnfs_threads_max.
+// Every ISA up to the current one (NNFS_MAX_ISA caps the list). Context keys: those of bench_context.hpp
+// (nnfs_kernels: what the dispatcher picks by default, nnfs_default_threads, nnfs_revision) and
+// nnfs_supported_isa.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_context.hpp"  // NNFS_GIT_REVISION
+#include "bench_context.hpp"
 #include "gemm_shapes.hpp"
 #include "nnfs/kernels.hpp"
 #include "nnfs/runtime.hpp"
@@ -65,10 +66,8 @@ int main(int argc, char** argv) {
                 benchmark::RegisterBenchmark(name.c_str(), bm_sgemm, s, isa, threads)->UseRealTime();
             }
 
-    benchmark::AddCustomContext("nnfs_kernel_info", nnfs::kernel_info());
-    benchmark::AddCustomContext("nnfs_revision", NNFS_GIT_REVISION);
+    nnfs::bench::add_context();
     benchmark::AddCustomContext("nnfs_supported_isa", k::isa_name(k::supported_isa()));
-    benchmark::AddCustomContext("nnfs_threads_max", std::to_string(nnfs::get_num_threads()));
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();

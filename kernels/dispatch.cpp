@@ -5,7 +5,6 @@
 #include <omp.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <string>
 
 #include "nnfs/kernels.hpp"

@@ -4,7 +4,6 @@
 #include <xsimd/xsimd.hpp>
 
 #include <atomic>
-#include <cstdlib>
 
 #include "env_setting.hpp"
 #include "nnfs/kernels.hpp"

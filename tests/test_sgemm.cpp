@@ -191,13 +191,7 @@ TEST_CASE("NNFS_MAX_ISA caps the instruction set at start") {
         CHECK(k::current_isa() == want);
         return;
     }
-    for (const std::string value : {" SSE2 ", "Ref", "scalar", "avx-512", ""}) {
-        CAPTURE(value);
-        const std::string out = nnfs::test::rerun_self("NNFS_MAX_ISA", value, "NNFS_MAX_ISA*");
-        INFO(out);
-        CHECK(out.find("test cases: 1 | 1 passed | 0 failed") != std::string::npos);
-        CHECK((out.find("libnnfs: NNFS_MAX_ISA=\"avx-512\" is not recognised") != std::string::npos) == (value == "avx-512"));
-    }
+    nnfs::test::check_in_children("NNFS_MAX_ISA", {" SSE2 ", "Ref", "scalar", "avx-512", ""}, "NNFS_MAX_ISA*", "avx-512");
 }
 
 // Runs the size sweep with every problem forced onto one path.

@@ -22,7 +22,7 @@
 
 #include "../gemm_shapes.hpp"
 
-#include "../bench_context.hpp"  // NNFS_GIT_REVISION
+#include "../bench_context.hpp"
 
 #ifdef NNFS_HAVE_OPENBLAS
 #include <cblas.h>
@@ -103,8 +103,7 @@ int main(int argc, char** argv) {
                 benchmark::RegisterBenchmark(name.c_str(), bm, lib, s, threads)->UseRealTime();
             }
 
-    benchmark::AddCustomContext("nnfs_kernel_info", nnfs::kernel_info());
-    benchmark::AddCustomContext("nnfs_revision", NNFS_GIT_REVISION);
+    nnfs::bench::add_context();
     const char* coretype = std::getenv("OPENBLAS_CORETYPE");
     benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype ? coretype : "(unset)");
 #ifdef NNFS_HAVE_OPENBLAS

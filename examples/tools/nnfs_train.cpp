@@ -110,9 +110,7 @@ int train_main(int argc, char** argv) {
         if (!o.class_names.empty()) throw UsageError("--class-names: " + std::to_string(class_names.size()) + " names for " + std::to_string(classes) + " classes");
         class_names.clear();  // a bundled name's labels were replaced by another column
     }
-    auto [train, val] = nnfs::train_test_split(data, o.val_split, o.seed, /*stratify=*/true);
-    if (train.size() == 0 || val.size() == 0)
-        fail("--val-split ", o.val_split, " leaves ", train.size(), " training and ", val.size(), " validation samples of ", data.size());
+    auto [train, val] = nnfs::train_test_split(data, o.val_split, o.seed, /*stratify=*/true);  // neither part empty
 
     namespace fs = std::filesystem;
     std::error_code ec;

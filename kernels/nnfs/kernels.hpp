@@ -43,7 +43,7 @@ int get_num_threads();
 // x86 cores take on every instruction that meets one.
 void set_flush_denormal(bool on);
 bool flush_denormal();
-// What the dispatcher chose, e.g. "sgemm: avx512 14x32; elementwise: ref". The text is per thread,
+// What the dispatcher chose, e.g. "sgemm: avx512 14x32; elementwise: avx512". The text is per thread,
 // valid until the calling thread's next kernel_info().
 const char* kernel_info();
 

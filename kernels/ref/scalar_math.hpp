@@ -1,4 +1,4 @@
-// Scalar forms of the activation functions, shared by the reference kernels and vector tails.
+// Scalar forms of the activation functions, shared by the reference kernels (kernels/ref/*.cpp).
 #pragma once
 
 #include <cmath>

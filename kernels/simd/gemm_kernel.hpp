@@ -81,12 +81,6 @@ struct TileOut {
 };
 
 // ---------------------------------------------------------------------------------------------
-// The MR x NR micro-kernel, NR = NV vectors. Accumulates over k in registers
-//   acc(i, j) = sum_k a(i, k) b(k, j),  a(i, k) = A[k csa + i],  b(k, j) = Bp[k ldb + j]
-// (a packed A micro-panel has csa = MR, a packed B micro-panel ldb = NR; Bp rows aligned to the
-// vector width), then writes C[i ldc + j] = act(alpha acc + beta C + bias[j]) for the full tile.
-// PrefetchC: touch the C tile before the k loop (the packed path, where C is cold).
-// RowA: A is read in place row by row instead, a(i, k) = A[i csa + k] (csa is then the row stride).
 // Writes an MR x NV-vector tile of accumulators: C[i ldc + j] = act(alpha c + beta C + bias[j]).
 // The beta and bias cases are separate loops (the compiler would test them element by element); alpha
 // multiplies unless the caller knows it is 1 (Scale = false; x * 1 == x exactly, so the bits agree).
@@ -148,6 +142,14 @@ NNFS_ALWAYS_INLINE void store_tile(xsimd::batch<float, Arch> (&c)[MR][NV], float
 #ifndef NNFS_GEMM_PREFETCH_A
 #define NNFS_GEMM_PREFETCH_A 32
 #endif
+
+// ---------------------------------------------------------------------------------------------
+// The MR x NR micro-kernel, NR = NV vectors. Accumulates over k in registers
+//   acc(i, j) = sum_k a(i, k) b(k, j),  a(i, k) = A[k csa + i],  b(k, j) = Bp[k ldb + j]
+// (a packed A micro-panel has csa = MR, a packed B micro-panel ldb = NR; op(B) read in place has
+// ldb = its row stride), then writes C[i ldc + j] = act(alpha acc + beta C + bias[j]) for the full tile.
+// PrefetchC: touch the C tile before the k loop (the packed path, where C is cold).
+// RowA: A is read in place row by row instead, a(i, k) = A[i csa + k] (csa is then the row stride).
 template <class Arch, int MR, int NV, bool PrefetchC, bool RowA = false>
 struct MicroKernel {
     using V = xsimd::batch<float, Arch>;

@@ -1,4 +1,4 @@
-// Vector exp, log, log1p, tanh and sigmoid on xsimd batches of float, for the vector kernels.
+// Vector exp, log, log1m (log(1 - x)), tanh and sigmoid on xsimd batches of float, for the vector kernels.
 //
 // Accuracy (measured against double over every float the kernels can pass, tests/test_vector_math.cpp):
 // relative error at most ~2 ulp (< 1e-6) wherever the result is a normal float. Saturation matches

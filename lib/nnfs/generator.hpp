@@ -8,7 +8,7 @@
 namespace nnfs {
 
 namespace detail {
-// A reserved slice of the Philox stream: `blocks` 128-bit blocks starting at `offset` under `seed`.
+// A position in the Philox stream: draws start at its 128-bit block `offset` under `seed`.
 struct RandomStream {
     uint64_t seed;
     uint64_t offset;

@@ -29,7 +29,7 @@ public:
     std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
     std::string name() const override;
     Shape output_shape(const Shape& input) const override;
-    // 2 batch in out multiply-adds forward; twice that backward (dx and dW).
+    // 2 batch in out FLOPs (batch in out multiply-adds) forward.
     double forward_flops(const Shape& input) const override;
     // dW (and dx unless the input gradient is off): one or two products the size of the forward's.
     double backward_flops(const Shape& input) const override {

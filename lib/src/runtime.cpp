@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
-#include <mutex>
 
 #include "env_setting.hpp"
 #include "nnfs/error.hpp"

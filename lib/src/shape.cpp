@@ -1,7 +1,6 @@
 #include "nnfs/shape.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <ostream>
 
 #include "nnfs/error.hpp"
