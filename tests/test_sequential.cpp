@@ -70,7 +70,7 @@ TEST_CASE("Sequential names BatchNorm's parameters and buffers, and nests like a
     CHECK(names == std::vector<std::string>{"0.weight", "0.bias", "1.0.weight", "1.0.bias", "1.2.weight", "1.2.bias"});
 }
 
-TEST_CASE("Sequential train() and eval() reach every child, nested ones and later additions included") {
+TEST_CASE("Sequential train() and eval() reach every child, nested ones included; an added module keeps its mode") {
     nnfs::Sequential net;
     auto& lin = net.emplace<nnfs::Linear>(3, 3);
     auto& drop = net.emplace<nnfs::Dropout>(0.5f);
@@ -84,8 +84,12 @@ TEST_CASE("Sequential train() and eval() reach every child, nested ones and late
                             static_cast<const Module*>(&bn)}) {
         CHECK(!m->is_training());
     }
-    // A module added to a Sequential in eval mode joins in eval mode.
+    // A module added to a Sequential in eval mode keeps its own mode, as in PyTorch (found by an outside
+    // audit against PyTorch: a BatchNorm1d added after eval() normalized with its running stats, where
+    // PyTorch's trains); the next eval() reaches it.
     auto& late = net.emplace<nnfs::Dropout>(0.5f);
+    CHECK(late.is_training());
+    net.eval();
     CHECK(!late.is_training());
     // In eval mode the whole net is deterministic: dropout is the identity, BatchNorm uses running stats.
     const Tensor x = t::Rng(1).uniform_tensor({4, 3}, -1.0, 1.0);
@@ -99,6 +103,11 @@ TEST_CASE("Sequential train() and eval() reach every child, nested ones and late
                             static_cast<const Module*>(&bn), static_cast<const Module*>(&late)}) {
         CHECK(m->is_training());
     }
+    // And a module in eval mode added to a training Sequential stays in eval mode.
+    auto frozen = std::make_unique<nnfs::BatchNorm1d>(3);
+    frozen->eval();
+    CHECK(!net.add(std::move(frozen)).is_training());
+    CHECK(net.is_training());
 }
 
 namespace {

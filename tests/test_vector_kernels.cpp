@@ -685,6 +685,17 @@ TEST_CASE("BatchNorm1d training forward, eval forward and backward") {
                     return kk * (4 * kEps * (std::abs(dy[e]) + abs_dy[c] / n + std::abs(xh_w[e]) * abs_dyx[c] / n) +
                                  10 * kEps * (abs_dy[c] + std::abs(xh_w[e]) * abs_dyx[c]) / n) + kTiny;
                 }, where(batch_stats ? "bn diff_src" : "bn diff_src (running)", N, C));
+                // Without diff_src (a first layer's input needs no gradient): the same parameter gradients.
+                std::vector<float> dg_n = dg0, db_n = db0;
+                k::batchnorm_backward(nullptr, dg_n.data(), db_n.data(), dy.data(), xh_w.data(), is_w.data(), gamma.data(),
+                                      N, C, batch_stats);
+                check_equal(dg_n, dg, where("bn diff_gamma without diff_src", N, C));
+                check_equal(db_n, db, where("bn diff_beta without diff_src", N, C));
+                std::vector<float> dg_rn = dg0, db_rn = db0;
+                k::ref::batchnorm_backward(nullptr, dg_rn.data(), db_rn.data(), dy.data(), xh_w.data(), is_w.data(),
+                                           gamma.data(), N, C, batch_stats);
+                check_equal(dg_rn, dg_w, where("bn ref diff_gamma without diff_src", N, C));
+                check_equal(db_rn, db_w, where("bn ref diff_beta without diff_src", N, C));
             }
         }
     }

@@ -62,6 +62,7 @@ void batchnorm_backward(float* diff_src, float* diff_gamma, float* diff_beta, co
         }
         diff_gamma[c] += static_cast<float>(sum_dy_xhat);
         diff_beta[c] += static_cast<float>(sum_dy);
+        if (!diff_src) continue;
         const float k = gamma[c] * invstd[c];
         for (int64_t i = 0; i < N; ++i) {
             const int64_t e = i * C + c;

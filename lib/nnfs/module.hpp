@@ -77,7 +77,8 @@ public:
 
     // Whether backward must compute dL/dinput (default true). A training loop that never uses the
     // gradient of its data can turn it off on the model: the first layer then skips that product
-    // (for a Linear, one GEMM of three) and backward returns an empty tensor.
+    // (for a Linear, one GEMM of three; for BatchNorm1d, its second pass; a module without parameters
+    // computes nothing) and backward returns an empty tensor.
     virtual void set_requires_input_grad(bool on) { requires_input_grad_ = on; }
     bool requires_input_grad() const { return requires_input_grad_; }
 

@@ -18,7 +18,9 @@ class Sequential : public Module {
 public:
     Sequential() = default;
 
-    // Appends a module and returns it: net.add(std::make_unique<Linear>(4, 16)).
+    // Appends a module and returns it: net.add(std::make_unique<Linear>(4, 16)). The module keeps its
+    // mode (PyTorch's rule): added to a Sequential in eval mode, a new module still trains until the next
+    // train() or eval().
     Module& add(std::unique_ptr<Module> module);
     // Constructs a module in place and returns it: net.emplace<Linear>(4, 16).
     template <class M, class... Args>

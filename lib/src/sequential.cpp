@@ -19,7 +19,8 @@ Module& Sequential::add(std::unique_ptr<Module> module) {
     for (Buffer* b : module->buffers()) b->name = prefix + b->name;
     // A nested Sequential qualifies what is added to it later with the same position.
     if (auto* nested = dynamic_cast<Sequential*>(module.get())) nested->prepend_prefix(prefix);
-    module->train(training_);
+    // The module keeps its own mode (a new one trains), as in PyTorch, where appending to a container in
+    // eval mode does not switch the newcomer: only the next train() / eval() reaches it.
     if (modules_.empty()) module->set_requires_input_grad(requires_input_grad_);
     modules_.push_back(std::move(module));
     Module& added = *modules_.back();
@@ -80,7 +81,8 @@ const Tensor& Sequential::forward(const Tensor& input) {
 
 const Tensor& Sequential::backward(const Tensor& grad_output) {
     if (modules_.empty()) {
-        identity_grad_ = grad_output;
+        if (requires_input_grad_) identity_grad_ = grad_output;
+        else identity_grad_.resize({0});
         return identity_grad_;
     }
     if (failed_layer_ >= 0) {
