@@ -159,6 +159,15 @@ TEST_CASE("write_csv: read_csv reads back the same floats, labels and names; a f
     CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, d, "class"), doctest::Contains("write_csv: 1 feature names for 2 features"), nnfs::Error);
     CHECK(nnfs::read_csv(f.path, "class").labels == back.labels);
     CHECK_THROWS_WITH_AS(nnfs::write_csv("/nonexistent/dir/x.csv", back, "class"), doctest::Contains("write_csv: cannot create"), nnfs::Error);
+    // What read_csv would not read back as written is refused.
+    nnfs::Dataset odd = back;
+    odd.feature_names[0] = "a,b";
+    CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, odd, "class"), doctest::Contains("column name 'a,b'"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, back, " class"), doctest::Contains("column name ' class'"), nnfs::Error);
+    odd = back;
+    odd.features.data()[3] = NAN;
+    CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, odd, "class"), doctest::Contains("feature 1 of sample 1 is nan"), nnfs::Error);
+    CHECK(nnfs::read_csv(f.path, "class").labels == back.labels);
 }
 
 TEST_CASE("stratified split keeps every class in proportion and loses no sample") {

@@ -162,6 +162,17 @@ void write_csv(const std::string& path, const Dataset& data, const std::string& 
     data.check("write_csv");
     if (static_cast<int64_t>(data.feature_names.size()) != data.num_features())
         fail("write_csv: ", data.feature_names.size(), " feature names for ", data.num_features(), " features");
+    // What read_csv could not read back as written is refused, not written.
+    const auto check_name = [](const std::string& name) {
+        if (name.find_first_of(",\n\r") != std::string::npos || trim(name) != name || name.empty())
+            fail("write_csv: column name '", name, "' is empty, holds a comma or a line break, or has blanks around it");
+    };
+    for (const std::string& name : data.feature_names) check_name(name);
+    check_name(label_name);
+    for (int64_t i = 0; i < data.features.numel(); ++i) {
+        if (!std::isfinite(data.features.data()[i]))
+            fail("write_csv: feature ", i % data.num_features(), " of sample ", i / data.num_features(), " is ", data.features.data()[i]);
+    }
     std::string out;
     for (const std::string& name : data.feature_names) out += name + ',';
     out += label_name + '\n';
