@@ -40,8 +40,9 @@ std::vector<std::string> read_csv_header(const std::string& path);
 Tensor read_csv_features(const std::string& path, std::vector<std::string>* feature_names = nullptr);
 
 // Writes `data` as read_csv reads it: a header of its feature names then `label_name`, one row per
-// sample, floats with 9 significant digits (read back as exactly the same float32 values). Like save,
-// an existing file is replaced only by a complete new one.
+// sample, floats with 9 significant digits (read back as exactly the same float32 values). What could
+// not be read back as written (a column name with a comma, a line break or blanks around it, a
+// non-finite feature) is an nnfs::Error. Like save, an existing file is replaced only by a complete new one.
 void write_csv(const std::string& path, const Dataset& data, const std::string& label_name = "label");
 
 // A train/test split: a seeded shuffle, then the first round(test_fraction * n) samples form the test
