@@ -185,7 +185,6 @@ void batchnorm_backward_panel(float* diff_src, float* diff_gamma, float* diff_be
     for (int64_t c = 0; c < P; ++c) {
         diff_gamma[c] += static_cast<float>(sdx[c]);
         diff_beta[c] += static_cast<float>(sdy[c]);
-        if (!diff_src) continue;
         k[c] = gamma[c] * invstd[c];
         kb[c] = static_cast<float>(double{k[c]} * sdy[c] / n);
         kc[c] = static_cast<float>(double{k[c]} * sdx[c] / n);
@@ -209,8 +208,8 @@ void batchnorm_backward(float* diff_src, float* diff_gamma, float* diff_beta, co
                         bool batch_statistics) {
     for (int64_t c = 0; c < C; c += kPanel) {
         const int64_t P = C - c < kPanel ? C - c : kPanel;
-        batchnorm_backward_panel<Arch>(diff_src ? diff_src + c : nullptr, diff_gamma + c, diff_beta + c, diff_dst + c, xhat + c, invstd + c,
-                                       gamma + c, N, C, P, batch_statistics);
+        batchnorm_backward_panel<Arch>(diff_src ? diff_src + c : nullptr, diff_gamma + c, diff_beta + c, diff_dst + c,
+                                       xhat + c, invstd + c, gamma + c, N, C, P, batch_statistics);
     }
 }
 

@@ -91,6 +91,14 @@ public:
     int64_t parameter_count() const;
 
 protected:
+    // In a backward without parameters: with the input gradient off, empties `grad_input` and says
+    // there is nothing else to compute.
+    bool input_grad_skipped(Tensor& grad_input) const {
+        if (requires_input_grad_) return false;
+        grad_input.resize({0});
+        return true;
+    }
+
     bool training_ = true;
     bool requires_input_grad_ = true;
 };

@@ -32,10 +32,7 @@ void ElementwiseActivation::check_backward(const Tensor& grad_output) const {
 
 const Tensor& ElementwiseActivation::backward(const Tensor& grad_output) {
     check_backward(grad_output);
-    if (!requires_input_grad()) {  // nothing else to compute
-        grad_input_.resize({0});
-        return grad_input_;
-    }
+    if (input_grad_skipped(grad_input_)) return grad_input_;
     grad_input_.resize(output_.shape());
     kernels::activation_backward(kind_, grad_input_.data(), grad_output.data(), output_.data(), output_.numel());
     return grad_input_;

@@ -59,8 +59,10 @@ const Tensor& BatchNorm1d::backward(const Tensor& grad_output) {
     detail::check_backward_ready(*this, has_forward_);
     detail::check_grad_shape(*this, grad_output, output_.shape());
     const int64_t n = output_.size(0);
-    grad_input_.resize(requires_input_grad() ? output_.shape() : Shape{0});
-    kernels::batchnorm_backward(requires_input_grad() ? grad_input_.data() : nullptr, weight_.grad.data(), bias_.grad.data(), grad_output.data(),
+    // Without the input gradient only the parameters' sums are taken (diff_src null: one pass, not two).
+    const bool dx = requires_input_grad();
+    grad_input_.resize(dx ? output_.shape() : Shape{0});
+    kernels::batchnorm_backward(dx ? grad_input_.data() : nullptr, weight_.grad.data(), bias_.grad.data(), grad_output.data(),
                                 xhat_.data(), invstd_.data(), weight_.data(), n, features_, used_batch_statistics_);
     weight_.has_grad = bias_.has_grad = true;
     return grad_input_;

@@ -73,6 +73,33 @@ std::vector<std::string> open_csv(std::ifstream& in, const std::string& path, co
     return header;
 }
 
+// Calls row(line_no, fields) for every line after the header but blank ones (a final newline), its
+// fields trimmed and as many as the header's; returns the number of rows.
+template <class Row>
+int64_t read_rows(std::ifstream& in, const std::string& path, const std::vector<std::string>& header,
+                  const char* operation, Row row) {
+    std::string line;
+    int64_t line_no = 1, rows = 0;
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (trim(line).empty()) continue;
+        std::vector<std::string> fields = split_fields(line);
+        if (fields.size() != header.size()) fail(path, ":", line_no, ": ", fields.size(), " fields, the header has ", header.size());
+        for (auto& f : fields) f = trim(f);
+        row(line_no, fields);
+        ++rows;
+    }
+    if (in.bad()) fail(operation, ": cannot read '", path, "' past line ", line_no);
+    return rows;
+}
+
+// A feature field's value; an nnfs::Error naming the file, line and column unless it is a finite float.
+float feature_value(const std::string& path, int64_t line_no, const std::string& column, const std::string& text) {
+    float v = 0.0f;
+    if (!parse_float(text, v)) fail(path, ":", line_no, ": column '", column, "': '", text, "' is not a finite number");
+    return v;
+}
+
 }  // namespace
 
 std::vector<std::string> read_csv_header(const std::string& path) {
@@ -82,8 +109,7 @@ std::vector<std::string> read_csv_header(const std::string& path) {
 
 Dataset read_csv(const std::string& path, const std::string& label_column) {
     std::ifstream in;
-    std::vector<std::string> header = open_csv(in, path, "read_csv");
-    std::string line;
+    const std::vector<std::string> header = open_csv(in, path, "read_csv");
     if (header.size() < 2) fail(path, ":1: header has ", header.size(), " column(s), need features and a label");
     size_t label = header.size() - 1;
     if (!label_column.empty()) {
@@ -103,31 +129,20 @@ Dataset read_csv(const std::string& path, const std::string& label_column) {
     }
     const size_t nf = header.size() - 1;
     std::vector<float> values;
-    int64_t line_no = 1;
-    while (std::getline(in, line)) {
-        ++line_no;
-        if (trim(line).empty()) continue;  // blank lines (a final newline) are not samples
-        const std::vector<std::string> fields = split_fields(line);
-        if (fields.size() != header.size()) {
-            fail(path, ":", line_no, ": ", fields.size(), " fields, the header has ", header.size());
-        }
+    read_rows(in, path, header, "read_csv", [&](int64_t line_no, const std::vector<std::string>& fields) {
         for (size_t c = 0; c < fields.size(); ++c) {
-            const std::string text = trim(fields[c]);
-            if (c == label) {
-                int32_t y = 0;
-                if (!parse_label(text, y)) {
-                    fail(path, ":", line_no, ": column '", header[c], "': '", text,
-                         "' is not a class index (an integer from 0 to 2147483647)");
-                }
-                data.labels.push_back(y);
+            if (c != label) {
+                values.push_back(feature_value(path, line_no, header[c], fields[c]));
                 continue;
             }
-            float v = 0.0f;
-            if (!parse_float(text, v)) fail(path, ":", line_no, ": column '", header[c], "': '", text, "' is not a finite number");
-            values.push_back(v);
+            int32_t y = 0;
+            if (!parse_label(fields[c], y)) {
+                fail(path, ":", line_no, ": column '", header[c], "': '", fields[c],
+                     "' is not a class index (an integer from 0 to 2147483647)");
+            }
+            data.labels.push_back(y);
         }
-    }
-    if (in.bad()) fail("read_csv: cannot read '", path, "' past line ", line_no);
+    });
     if (data.labels.empty()) fail("read_csv: '", path, "' has a header but no samples");
     data.features = Tensor::from({data.size(), static_cast<int64_t>(nf)}, values);
     return data;
@@ -137,22 +152,9 @@ Tensor read_csv_features(const std::string& path, std::vector<std::string>* feat
     std::ifstream in;
     const std::vector<std::string> header = open_csv(in, path, "read_csv_features");
     std::vector<float> values;
-    std::string line;
-    int64_t rows = 0, line_no = 1;
-    while (std::getline(in, line)) {
-        ++line_no;
-        if (trim(line).empty()) continue;
-        const std::vector<std::string> fields = split_fields(line);
-        if (fields.size() != header.size()) fail(path, ":", line_no, ": ", fields.size(), " fields, the header has ", header.size());
-        for (size_t c = 0; c < fields.size(); ++c) {
-            const std::string text = trim(fields[c]);
-            float v = 0.0f;
-            if (!parse_float(text, v)) fail(path, ":", line_no, ": column '", header[c], "': '", text, "' is not a finite number");
-            values.push_back(v);
-        }
-        ++rows;
-    }
-    if (in.bad()) fail("read_csv_features: cannot read '", path, "' past line ", line_no);
+    const int64_t rows = read_rows(in, path, header, "read_csv_features", [&](int64_t line_no, const std::vector<std::string>& fields) {
+        for (size_t c = 0; c < fields.size(); ++c) values.push_back(feature_value(path, line_no, header[c], fields[c]));
+    });
     if (rows == 0) fail("read_csv_features: '", path, "' has a header but no rows");
     if (feature_names) *feature_names = header;
     return Tensor::from({rows, static_cast<int64_t>(header.size())}, values);

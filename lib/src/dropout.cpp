@@ -40,9 +40,8 @@ const Tensor& Dropout::forward(const Tensor& input) {
 const Tensor& Dropout::backward(const Tensor& grad_output) {
     detail::check_backward_ready(*this, has_forward_);
     detail::check_grad_shape(*this, grad_output, output_.shape());
-    if (!requires_input_grad()) {  // nothing else to compute
-        grad_input_.resize({0});
-    } else if (used_mask_) {
+    if (input_grad_skipped(grad_input_)) return grad_input_;
+    if (used_mask_) {
         grad_input_.resize(output_.shape());
         kernels::multiply(grad_input_.data(), grad_output.data(), mask_.data(), mask_.numel());
     } else {

@@ -81,8 +81,7 @@ const Tensor& Sequential::forward(const Tensor& input) {
 
 const Tensor& Sequential::backward(const Tensor& grad_output) {
     if (modules_.empty()) {
-        if (requires_input_grad_) identity_grad_ = grad_output;
-        else identity_grad_.resize({0});
+        if (!input_grad_skipped(identity_grad_)) identity_grad_ = grad_output;
         return identity_grad_;
     }
     if (failed_layer_ >= 0) {

@@ -27,10 +27,7 @@ const Tensor& Softmax::forward(const Tensor& input) {
 const Tensor& Softmax::backward(const Tensor& grad_output) {
     detail::check_backward_ready(*this, has_forward_);
     detail::check_grad_shape(*this, grad_output, output_.shape());
-    if (!requires_input_grad()) {  // nothing else to compute
-        grad_input_.resize({0});
-        return grad_input_;
-    }
+    if (input_grad_skipped(grad_input_)) return grad_input_;
     const Rows r = as_rows(output_);
     grad_input_.resize(output_.shape());
     kernels::softmax_backward(grad_input_.data(), grad_output.data(), output_.data(), r.rows, r.cols);
