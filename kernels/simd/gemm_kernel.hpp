@@ -271,33 +271,37 @@ void pack_rows(float* d, const float* s, int64_t ld, int64_t kc, int rows) {
 // dst[r MR kc + k MR + i]; rows past mc are zero. Absorbs ta.
 template <class Arch, int MR>
 void pack_a(float* dst, const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc) {
-    for (int64_t r = 0; r < mc; r += MR) {
-        const int m = static_cast<int>(min_of<Arch>(MR, mc - r));
-        float* d = dst + r * kc;
-        if (g.ta == Trans::No) {  // a(i, k) = A[i lda + k]: gather MR rows
-            const float* s = g.A + (i0 + r) * g.lda + p0;
-            pack_rows<Arch, MR>(d, s, g.lda, kc, m);
-        } else {  // a(i, k) = A[k lda + i]: rows of A are already k-major
-            const float* s = g.A + p0 * g.lda + i0 + r;
-            if (m == MR) {
-                // Whole vectors: each row copies ceil(MR / W) W floats (the spill past MR is overwritten by
-                // the next row, or lands in the buffer's slack), reading past the MR values only where A
-                // has storage: anywhere but its last row, unless that row has W C floats left.
-                using V = xsimd::batch<float, Arch>;
-                constexpr int W = static_cast<int>(V::size), WC = (MR + W - 1) / W * W;
-                const bool last_row_ok = i0 + r + WC <= g.M;
-                for (int64_t k = 0; k < kc; ++k) {
-                    if (p0 + k + 1 < g.K || last_row_ok) {
+    if (g.ta == Trans::No) {  // a(i, k) = A[i lda + k]: gather MR rows
+        for (int64_t r = 0; r < mc; r += MR) {
+            const int m = static_cast<int>(min_of<Arch>(MR, mc - r));
+            pack_rows<Arch, MR>(dst + r * kc, g.A + (i0 + r) * g.lda + p0, g.lda, kc, m);
+        }
+        return;
+    }
+    // a(i, k) = A[k lda + i]: rows of A are already k-major. Row by row, each row's mc floats to all the
+    // block's micro-panels: panel by panel would read every row mc / MR times, lda apart (TN 1024x1024x512,
+    // Linear's weight gradient at batch 512: rows 4 KB apart, one L1 set, a TLB entry each).
+    using V = xsimd::batch<float, Arch>;
+    constexpr int W = static_cast<int>(V::size);
+    const int64_t full = mc / MR * MR;
+    // Whole micro-panels copy ceil(MR / W) vectors: the spill past MR lands in the panel's next k, written
+    // after it, and the read past the MR values in A's next row. The block's last k is copied by elements:
+    // its spill would reach the next panel's first k, and its row may be A's last.
+    for (int64_t k = 0; k < kc; ++k) {
+        const float* s = g.A + (p0 + k) * g.lda + i0;
+        float* d = dst + k * MR;
+        const bool vectors = k + 1 < kc;
+        for (int64_t r = 0; r < full; r += MR) {
+            if (vectors) {
 #pragma GCC unroll 4
-                        for (int c = 0; c < MR; c += W) V::load_unaligned(s + k * g.lda + c).store_unaligned(d + k * MR + c);
-                    } else {
-                        for (int i = 0; i < MR; ++i) d[k * MR + i] = s[k * g.lda + i];
-                    }
-                }
+                for (int c = 0; c < MR; c += W) V::load_unaligned(s + r + c).store_unaligned(d + r * kc + c);
             } else {
-                for (int64_t k = 0; k < kc; ++k)
-                    for (int i = 0; i < MR; ++i) d[k * MR + i] = i < m ? s[k * g.lda + i] : 0.0f;
+                for (int i = 0; i < MR; ++i) d[r * kc + i] = s[r + i];
             }
+        }
+        if (full < mc) {  // a partial last micro-panel, zero-padded
+            const int m = static_cast<int>(mc - full);
+            for (int i = 0; i < MR; ++i) d[full * kc + i] = i < m ? s[full + i] : 0.0f;
         }
     }
 }
