@@ -644,6 +644,67 @@ TEST_CASE("parameters resized after the optimizer was built") {
     CHECK(l.weight().value.data()[11] == 0.5f);
 }
 
+TEST_CASE("a parameter or buffer reassigned with another shape") {
+    // Their tensors are public (weights copied in by hand): one of another shape is an error naming the
+    // module, the tensor and both shapes, never a read or write out of bounds (it was: a weight of [1] on a
+    // Linear(2000 -> 2000) crashed in the product, a smaller one gave garbage, an empty grad a null write).
+    const Tensor x = ramp({4, 3});
+    {
+        nnfs::Linear l(3, 2);
+        l.weight().value = Tensor::full({4, 7}, 1.0f);
+        check_error([&] { l.forward(x); }, {"Linear(3 -> 2): weight is [4, 7], expected [2, 3]"});
+        l.weight().value = Tensor::full({2, 3}, 1.0f);
+        l.bias().value = Tensor();
+        check_error([&] { l.forward(x); }, {"Linear(3 -> 2): bias is [0], expected [2]"});
+        l.bias().value = Tensor({2});
+        l.forward(x);
+        l.weight().grad = Tensor();
+        check_error([&] { l.backward(ramp({4, 2})); }, {"Linear(3 -> 2): weight.grad is [0], expected [2, 3]"});
+        l.weight().grad = Tensor({2, 3});
+        l.bias().grad = Tensor({3});
+        check_error([&] { l.backward(ramp({4, 2})); }, {"Linear(3 -> 2): bias.grad is [3], expected [2]"});
+        l.bias().grad = Tensor({2});
+        CHECK(l.backward(ramp({4, 2})).shape() == Shape{4, 3});
+        l.weight().value = Tensor({3, 2});  // after a good forward: the backward's dx = dy W reads it too
+        check_error([&] { l.backward(ramp({4, 2})); }, {"Linear(3 -> 2): weight is [3, 2], expected [2, 3]"});
+    }
+    {
+        // The fused Linear + activation of a Sequential checks the same.
+        nnfs::Sequential net;
+        auto& l = net.emplace<nnfs::Linear>(3, 5);
+        net.emplace<nnfs::ReLU>();
+        net.forward(x);
+        l.weight().value = Tensor::full({1}, 1.0f);
+        check_error([&] { net.forward(x); }, {"Linear(3 -> 5): weight is [1], expected [5, 3]"});
+    }
+    {
+        nnfs::BatchNorm1d bn(3);
+        bn.running_var() = Tensor::full({1}, 1.0f);
+        bn.eval();
+        check_error([&] { bn.forward(x); }, {"BatchNorm1d(3): running_var is [1], expected [3]"});
+        bn.train();
+        check_error([&] { bn.forward(x); }, {"BatchNorm1d(3): running_var is [1], expected [3]"});
+        bn.running_var() = Tensor::full({3}, 1.0f);
+        bn.running_mean() = Tensor({3, 1});
+        check_error([&] { bn.forward(x); }, {"BatchNorm1d(3): running_mean is [3, 1], expected [3]"});
+        bn.running_mean() = Tensor({3});
+        bn.weight().value = Tensor({2});
+        check_error([&] { bn.forward(x); }, {"BatchNorm1d(3): weight is [2], expected [3]"});
+        bn.weight().value = Tensor::full({3}, 1.0f);
+        bn.bias().value = Tensor({4});
+        check_error([&] { bn.forward(x); }, {"BatchNorm1d(3): bias is [4], expected [3]"});
+        bn.bias().value = Tensor({3});
+        bn.forward(x);
+        bn.weight().grad = Tensor();
+        check_error([&] { bn.backward(ramp({4, 3})); }, {"BatchNorm1d(3): weight.grad is [0], expected [3]"});
+        bn.weight().grad = Tensor({3});
+        bn.bias().grad = Tensor({1});
+        check_error([&] { bn.backward(ramp({4, 3})); }, {"BatchNorm1d(3): bias.grad is [1], expected [3]"});
+        bn.bias().grad = Tensor({3});
+        CHECK(bn.backward(ramp({4, 3})).shape() == Shape{4, 3});
+    }
+}
+
 TEST_CASE("DataLoader: no batch size, no batches, a data set that changed") {
     nnfs::Dataset d;
     d.features = ramp({5, 2});

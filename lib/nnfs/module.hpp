@@ -108,6 +108,9 @@ namespace detail {
 void check_backward_ready(const Module& m, bool ready);
 void check_grad_shape(const Module& m, const Tensor& grad_output, const Shape& expected);
 void check_2d_input(const Module& m, const Tensor& input, int64_t features);
+// A parameter's or buffer's tensor still has the shape the module was built with (they are public and
+// assignable: a tensor loaded by hand may not fit). `what` names it: "weight", "weight.grad", "running_var".
+void check_state_shape(const Module& m, const char* what, const Tensor& t, const Shape& expected);
 // Module::zero_grad and Optimizer::zero_grad: zeroes each grad; set_to_none also clears has_grad.
 void zero_grads(const std::vector<Parameter*>& params, bool set_to_none);
 }  // namespace detail

@@ -34,4 +34,8 @@ void detail::check_2d_input(const Module& m, const Tensor& input, int64_t featur
     }
 }
 
+void detail::check_state_shape(const Module& m, const char* what, const Tensor& t, const Shape& expected) {
+    if (t.shape() != expected) fail(m.name(), ": ", what, " is ", t.shape(), ", expected ", expected);
+}
+
 }  // namespace nnfs
