@@ -106,7 +106,7 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
                  const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epilogue) {
     if (M <= 0 || N <= 0) return;
     const GemmIsa* isa = gemm_isa(current_isa());
-    if (!isa || K <= 0) {  // nothing to multiply: C = act(beta C + bias), as the reference does it
+    if (!isa || K <= 0 || alpha == 0.0f) {  // nothing to multiply: C = act(beta C + bias), as the reference does it
         ref::sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
         return;
     }

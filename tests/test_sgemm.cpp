@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -521,6 +522,39 @@ TEST_CASE("sgemm: K = 0 gives act(beta C + bias); empty M or N writes nothing") 
         k::sgemm(Trans::No, Trans::No, 0, 1, 1, 1.0f, &A, 1, &B, 1, 0.0f, &C, 1);
         k::sgemm(Trans::No, Trans::No, 1, 0, 1, 1.0f, &A, 1, &B, 1, 0.0f, &C, 1);
         CHECK(C == 7.0f);
+    }
+}
+
+TEST_CASE("sgemm: alpha = 0 reads neither A nor B (as BLAS): C = act(beta C + bias), NaN operands or not") {
+    Restore restore;
+    constexpr float nan = std::numeric_limits<float>::quiet_NaN();
+    for (Isa isa : runnable_isas(true)) {
+        k::set_max_isa(isa);
+        // Shapes of every path: small M, direct, dot (NT), packed, narrow.
+        for (auto [M, N, K] : {std::array<int64_t, 3>{1, 7, 5}, {3, 5, 4}, {64, 48, 784}, {300, 200, 100}, {100, 5, 300}})
+            for (Trans ta : kTrans)
+                for (Trans tb : kTrans)
+                    for (float beta : {0.0f, 0.5f}) {
+                        CAPTURE(k::isa_name(isa));
+                        CAPTURE(M);
+                        CAPTURE(N);
+                        CAPTURE(K);
+                        CAPTURE(beta);
+                        std::vector<float> A(static_cast<size_t>(M * K), nan), B(static_cast<size_t>(K * N), nan);
+                        std::vector<float> C(static_cast<size_t>(M * N)), bias(static_cast<size_t>(N));
+                        for (size_t i = 0; i < C.size(); ++i) C[i] = static_cast<float>(static_cast<int64_t>(i % 9) - 4);
+                        for (size_t j = 0; j < bias.size(); ++j) bias[j] = 0.25f * static_cast<float>(j % 5);
+                        const std::vector<float> C0 = C;
+                        k::sgemm_fused(ta, tb, M, N, K, 0.0f, A.data(), ta == Trans::No ? K : M, B.data(),
+                                       tb == Trans::No ? N : K, beta, C.data(), N, {.bias = bias.data(), .act = Activation::ReLU});
+                        int wrong = 0;
+                        for (int64_t i = 0; i < M; ++i)
+                            for (int64_t j = 0; j < N; ++j) {
+                                const float want = std::max(0.0f, beta * C0[static_cast<size_t>(i * N + j)] + bias[static_cast<size_t>(j)]);
+                                wrong += C[static_cast<size_t>(i * N + j)] != want;
+                            }
+                        CHECK(wrong == 0);
+                    }
     }
 }
 
