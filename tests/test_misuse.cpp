@@ -705,6 +705,31 @@ TEST_CASE("a parameter or buffer reassigned with another shape") {
     }
 }
 
+TEST_CASE("optimizer state vectors emptied or cut short through their accessors") {
+    // exp_avg(), exp_avg_sq() and velocity() hand out the vectors: a step over fewer tensors than
+    // parameters is an error before anything is updated, not a read past the vector.
+    nnfs::Linear l(3, 2);
+    l.forward(ramp({2, 3}));
+    l.backward(ramp({2, 2}));
+    const Tensor w0 = l.weight().value;
+    nnfs::Adam adam(l.parameters());
+    adam.exp_avg().clear();
+    check_error([&] { adam.step(); }, {"Adam: exp_avg holds 0 tensors, expected one per parameter (2)"});
+    nnfs::AdamW adamw(l.parameters());
+    adamw.exp_avg_sq().pop_back();
+    check_error([&] { adamw.step(); }, {"AdamW: exp_avg_sq holds 1 tensors, expected one per parameter (2)"});
+    nnfs::SGD momentum(l.parameters(), {.momentum = 0.9f});
+    momentum.velocity().clear();
+    check_error([&] { momentum.step(); }, {"SGD: velocity holds 0 tensors, expected one per parameter (2)"});
+    check_equal(l.weight().value, w0, "weight after the refused steps");
+    CHECK(adam.step_count() == 0);
+    // Without momentum there is no velocity: one added by hand is not used.
+    nnfs::SGD plain(l.parameters(), {.lr = 0.5f});
+    plain.velocity().push_back(Tensor({7}));
+    plain.step();
+    CHECK(l.weight().value.data()[0] == w0.data()[0] - 0.5f * l.weight().grad.data()[0]);
+}
+
 TEST_CASE("DataLoader: no batch size, no batches, a data set that changed") {
     nnfs::Dataset d;
     d.features = ramp({5, 2});

@@ -38,8 +38,13 @@ protected:
     // nnfs::Error on an empty list (as PyTorch) or a null or repeated parameter.
     Optimizer(std::vector<Parameter*> params, const char* name);
     // nnfs::Error, before anything is updated, when a gradient's or a state tensor's shape no longer
-    // matches its parameter's (a parameter resized after the optimizer was built).
-    void check_gradients(std::initializer_list<const std::vector<Tensor>*> state = {}) const;  // allocates nothing
+    // matches its parameter's (a parameter resized after the optimizer was built), or a state no longer
+    // holds one tensor per parameter (the accessors, exp_avg() say, hand out the vectors themselves).
+    struct State {
+        const char* name;
+        const std::vector<Tensor>* tensors;
+    };
+    void check_gradients(std::initializer_list<State> state = {}) const;  // allocates nothing
     // Whether step() updates p: a backward reached it, or its grad was written by hand (non-zero).
     static bool has_gradient(const Parameter& p);
     // One zero-filled state tensor per parameter, of its shape.

@@ -33,7 +33,7 @@ StateRefs AdamFamily::state_refs() {
 }
 
 void AdamFamily::step() {
-    check_gradients({&m_, &v_});
+    check_gradients({{"exp_avg", &m_}, {"exp_avg_sq", &v_}});
     // The step count advances only when some parameter is updated. PyTorch keeps one count per
     // parameter; here all share one, which is the same whenever every parameter has a gradient at every
     // step (every layer of a model reached by backward). A parameter that first gets a gradient later

@@ -20,15 +20,20 @@ Optimizer::Optimizer(std::vector<Parameter*> params, const char* name) : name_(n
 
 void Optimizer::zero_grad(bool set_to_none) { detail::zero_grads(params_, set_to_none); }
 
-void Optimizer::check_gradients(std::initializer_list<const std::vector<Tensor>*> state) const {
+void Optimizer::check_gradients(std::initializer_list<State> state) const {
+    for (const State& s : state) {
+        if (s.tensors->size() != params_.size()) {
+            fail(name_, ": ", s.name, " holds ", s.tensors->size(), " tensors, expected one per parameter (", params_.size(), ")");
+        }
+    }
     for (size_t i = 0; i < params_.size(); ++i) {
         const Parameter& p = *params_[i];
         if (p.grad.shape() != p.value.shape()) {
             fail(name_, ": gradient of ", p.name, " is ", p.grad.shape(), ", its value is ", p.value.shape());
         }
-        for (const std::vector<Tensor>* s : state) {
-            if (!s->empty() && (*s)[i].shape() != p.value.shape()) {
-                fail(name_, ": ", p.name, " is ", p.value.shape(), " but was ", (*s)[i].shape(),
+        for (const State& s : state) {
+            if ((*s.tensors)[i].shape() != p.value.shape()) {
+                fail(name_, ": ", p.name, " is ", p.value.shape(), " but was ", (*s.tensors)[i].shape(),
                      " when the optimizer was built (make a new optimizer after resizing a parameter)");
             }
         }

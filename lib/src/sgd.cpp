@@ -24,12 +24,17 @@ StateRefs SGD::state_refs() {
 }
 
 void SGD::step() {
-    check_gradients({&velocity_});
+    const bool momentum = options_.momentum != 0.0f;  // (the only case with a velocity)
+    if (momentum) {
+        check_gradients({{"velocity", &velocity_}});
+    } else {
+        check_gradients();
+    }
     for (size_t i = 0; i < params_.size(); ++i) {
         Parameter& p = *params_[i];
         if (!has_gradient(p)) continue;  // PyTorch: grad is None, the parameter and its buffer stay
         p.has_grad = true;               // a grad written by hand now exists, as PyTorch's assigned p.grad
-        float* v = velocity_.empty() ? nullptr : velocity_[i].data();
+        float* v = momentum ? velocity_[i].data() : nullptr;
         kernels::sgd_update(p.value.data(), v, p.grad.data(), p.value.numel(), options_.lr, options_.momentum,
                             options_.weight_decay, options_.nesterov);
     }
