@@ -234,8 +234,10 @@ TEST_CASE("data loader: batches cover the epoch once, reshuffle per epoch, reuse
     std::vector<int64_t> sizes;
     for (loader.start_epoch(); loader.next();) {
         sizes.push_back(loader.features().size(0));
+        CHECK(loader.label_column().shape() == nnfs::Shape{loader.features().size(0), 1});
         for (int64_t i = 0; i < loader.features().size(0); ++i) {
             CHECK(loader.features().t(i, 0) == static_cast<float>(loader.labels()[static_cast<size_t>(i)]));
+            CHECK(loader.label_column().t(i, 0) == static_cast<float>(loader.labels()[static_cast<size_t>(i)]));
             epoch0.push_back(loader.labels()[static_cast<size_t>(i)]);
         }
     }

@@ -5,6 +5,7 @@
 //   DataLoader loader(train, 32, {.shuffle = true, .seed = 1});
 //   for (int epoch = 0; epoch < 200; ++epoch)
 //       for (loader.start_epoch(); loader.next();) step(loader.features(), loader.labels());
+//   // one output and BCEWithLogitsLoss: loss.forward(net.forward(loader.features()), loader.label_column())
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,9 @@ public:
     bool next();
     const Tensor& features() const { return batch_features_; }  // (batch, features)
     std::span<const int32_t> labels() const { return batch_labels_; }
+    // The same labels as floats, a (batch, 1) tensor: the target of BCEWithLogitsLoss, BCELoss or
+    // MSELoss for a model with one output (binary classification: labels 0 and 1).
+    const Tensor& label_column() const { return batch_label_column_; }
     int64_t batches_per_epoch() const;
     int64_t epoch() const { return epoch_; }
     // Makes the next start_epoch() begin epoch `epoch` (resuming from a checkpoint).
@@ -49,6 +53,7 @@ private:
     int64_t epoch_ = -1;
     Tensor batch_features_;
     std::vector<int32_t> batch_labels_;
+    Tensor batch_label_column_;
 };
 
 }  // namespace nnfs

@@ -57,10 +57,12 @@ bool DataLoader::next() {
     const int64_t nf = data_->num_features();
     batch_features_.resize({count, nf});
     batch_labels_.resize(static_cast<size_t>(count));
+    batch_label_column_.resize({count, 1});
     for (int64_t i = 0; i < count; ++i) {
         const int64_t r = order_[static_cast<size_t>(position_ + i)];
         std::memcpy(batch_features_.data() + i * nf, data_->features.data() + r * nf, static_cast<size_t>(nf) * sizeof(float));
         batch_labels_[static_cast<size_t>(i)] = data_->labels[static_cast<size_t>(r)];
+        batch_label_column_.data()[i] = static_cast<float>(batch_labels_[static_cast<size_t>(i)]);
     }
     position_ += count;
     return true;
