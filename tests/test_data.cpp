@@ -125,6 +125,23 @@ TEST_CASE("read_csv: a label column named twice is an error, not a silent choice
     CHECK(nnfs::read_csv(f.path).feature_names == std::vector<std::string>{"a", "a"});  // features may share a name
 }
 
+TEST_CASE("read_csv: quoted fields as R's write.csv and spreadsheets write them") {
+    // A user trial: R's write.csv quotes every name ("a","b","label"), which read_csv took with the
+    // quotes, then failed to find the label column.
+    TempCsv f("\"sepal, length\",\"say \"\"hi\"\"\" , \"label\"\r\n\"1.5\",  \"-2\" ,\"1\"\r\n3,4, 0\n");
+    CHECK(nnfs::read_csv_header(f.path) == std::vector<std::string>{"sepal, length", "say \"hi\"", "label"});
+    const nnfs::Dataset d = nnfs::read_csv(f.path, "label");
+    CHECK(d.feature_names == std::vector<std::string>{"sepal, length", "say \"hi\""});
+    CHECK(d.labels == std::vector<int32_t>{1, 0});
+    CHECK(d.features.t(0, 0) == 1.5f);
+    CHECK(d.features.t(0, 1) == -2.0f);
+    CHECK(d.features.t(1, 1) == 4.0f);
+    TempCsv empty_quoted("a,label\n\"\",1\n"), open_quote("a,label\n1,\"2\n"), after_quote("\"a\"x,label\n1,2\n");
+    CHECK_THROWS_WITH_AS(nnfs::read_csv(empty_quoted.path), doctest::Contains(":2: column 'a': '' is not a finite number"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::read_csv(open_quote.path), doctest::Contains(":2: field 2: a quote not closed on its line"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(nnfs::read_csv_header(after_quote.path), doctest::Contains(":1: field 1: text after its closing quote"), nnfs::Error);
+}
+
 TEST_CASE("read_csv_header and read_csv_features: the rules of read_csv (byte-order mark, errors with positions)") {
     TempCsv f("\xEF\xBB\xBFlabel , a\n1,0.5\n\n0,+1.5e1\n");
     CHECK(nnfs::read_csv_header(f.path) == std::vector<std::string>{"label", "a"});
@@ -148,7 +165,7 @@ TEST_CASE("write_csv: read_csv reads back the same floats, labels and names; a f
     const float values[] = {0.1f, -3.4028235e38f, 1e-45f, 16777217.0f, -0.0f, 2.5f};
     d.features = nnfs::Tensor::from({3, 2}, values);
     d.labels = {2, 0, 2147483647};
-    d.feature_names = {"x one", "y"};
+    d.feature_names = {"x one", "y, \"quoted\""};
     TempCsv f("old\n");
     nnfs::write_csv(f.path, d, "class");
     const nnfs::Dataset back = nnfs::read_csv(f.path, "class");
@@ -161,8 +178,8 @@ TEST_CASE("write_csv: read_csv reads back the same floats, labels and names; a f
     CHECK_THROWS_WITH_AS(nnfs::write_csv("/nonexistent/dir/x.csv", back, "class"), doctest::Contains("write_csv: cannot create"), nnfs::Error);
     // What read_csv would not read back as written is refused.
     nnfs::Dataset odd = back;
-    odd.feature_names[0] = "a,b";
-    CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, odd, "class"), doctest::Contains("column name 'a,b'"), nnfs::Error);
+    odd.feature_names[0] = "a\nb";
+    CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, odd, "class"), doctest::Contains("column name 'a\nb'"), nnfs::Error);
     CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, back, " class"), doctest::Contains("column name ' class'"), nnfs::Error);
     odd = back;
     odd.features.data()[3] = NAN;

@@ -24,7 +24,8 @@ struct Dataset {
     void check(const char* operation) const;
 };
 
-// Reads a CSV file: a header row of column names, then one sample per row, all numeric. The label
+// Reads a CSV file: a header row of column names, then one sample per row, all numeric; a field may be
+// quoted ("a,b" one field, "" a quote inside; not across lines), names and values are trimmed. The label
 // column is `label_column` (by name) or, when empty, the last column; its values must be integer
 // class indices >= 0 that fit int32_t. Any problem (missing file, empty file, unknown label column or
 // one named twice, short or long row, bad number, bad label) is an nnfs::Error naming the file, the
@@ -41,8 +42,9 @@ Tensor read_csv_features(const std::string& path, std::vector<std::string>* feat
 
 // Writes `data` as read_csv reads it: a header of its feature names then `label_name`, one row per
 // sample, floats with 9 significant digits (read back as exactly the same float32 values). What could
-// not be read back as written (a column name with a comma, a line break or blanks around it, a
-// non-finite feature) is an nnfs::Error. Like save, an existing file is replaced only by a complete new one.
+// not be read back as written (an empty column name, one with a line break or blanks around it, a
+// non-finite feature) is an nnfs::Error; a name with a comma or a quote is written quoted. Like save,
+// an existing file is replaced only by a complete new one.
 void write_csv(const std::string& path, const Dataset& data, const std::string& label_name = "label");
 
 // A train/test split: a seeded shuffle, then the first round(test_fraction * n) samples form the test

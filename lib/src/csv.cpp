@@ -1,10 +1,10 @@
 // CSV reading: strict, with error positions (file:line, column name).
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "atomic_file.hpp"
 #include "nnfs/dataset.hpp"
@@ -13,13 +13,41 @@ namespace nnfs {
 
 namespace {
 
-std::vector<std::string> split_fields(const std::string& line) {
+// The fields of one line, split at commas. A field may be quoted, as R's write.csv and spreadsheets
+// write them (RFC 4180): "a,b" is one field, "" inside the quotes one quote; blanks around the quotes
+// are dropped. A quoted field cannot hold a line break. nnfs::Error naming path:line for a quote not
+// closed on its line or text after a closing quote.
+std::vector<std::string> split_fields(const std::string& line, const std::string& path, int64_t line_no) {
     std::vector<std::string> fields;
-    std::string field;
-    std::istringstream in(line);
-    while (std::getline(in, field, ',')) fields.push_back(field);
-    if (!line.empty() && line.back() == ',') fields.emplace_back();  // a trailing empty field
-    return fields;
+    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+    size_t i = 0;  // start of the current field
+    while (true) {
+        size_t j = i;
+        while (j < line.size() && blank(line[j])) ++j;
+        if (j < line.size() && line[j] == '"') {
+            std::string field;
+            for (++j;; ++j) {
+                if (j >= line.size()) fail(path, ":", line_no, ": field ", fields.size() + 1, ": a quote not closed on its line");
+                if (line[j] == '"') {
+                    if (j + 1 < line.size() && line[j + 1] == '"') {
+                        field += '"';
+                        ++j;
+                        continue;
+                    }
+                    break;
+                }
+                field += line[j];
+            }
+            for (++j; j < line.size() && blank(line[j]);) ++j;
+            if (j < line.size() && line[j] != ',') fail(path, ":", line_no, ": field ", fields.size() + 1, ": text after its closing quote");
+            fields.push_back(std::move(field));
+        } else {
+            j = std::min(line.find(',', i), line.size());
+            fields.push_back(line.substr(i, j - i));
+        }
+        if (j == line.size()) return fields;
+        i = j + 1;  // past the comma
+    }
 }
 
 std::string trim(std::string s) {
@@ -68,7 +96,7 @@ std::vector<std::string> open_csv(std::ifstream& in, const std::string& path, co
     }
     if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
     if (trim(line).empty()) fail(operation, ": '", path, "' is empty (no header row)");
-    std::vector<std::string> header = split_fields(line);
+    std::vector<std::string> header = split_fields(line, path, 1);
     for (auto& h : header) h = trim(h);
     return header;
 }
@@ -83,7 +111,7 @@ int64_t read_rows(std::ifstream& in, const std::string& path, const std::vector<
     while (std::getline(in, line)) {
         ++line_no;
         if (trim(line).empty()) continue;
-        std::vector<std::string> fields = split_fields(line);
+        std::vector<std::string> fields = split_fields(line, path, line_no);
         if (fields.size() != header.size()) fail(path, ":", line_no, ": ", fields.size(), " fields, the header has ", header.size());
         for (auto& f : fields) f = trim(f);
         row(line_no, fields);
@@ -166,18 +194,25 @@ void write_csv(const std::string& path, const Dataset& data, const std::string& 
         fail("write_csv: ", data.feature_names.size(), " feature names for ", data.num_features(), " features");
     // What read_csv could not read back as written is refused, not written.
     const auto check_name = [](const std::string& name) {
-        if (name.find_first_of(",\n\r") != std::string::npos || trim(name) != name || name.empty())
-            fail("write_csv: column name '", name, "' is empty, holds a comma or a line break, or has blanks around it");
+        if (name.find_first_of("\n\r") != std::string::npos || trim(name) != name || name.empty())
+            fail("write_csv: column name '", name, "' is empty, holds a line break, or has blanks around it");
     };
     for (const std::string& name : data.feature_names) check_name(name);
     check_name(label_name);
+    // A name with a comma or a quote is written quoted, its quotes doubled.
+    const auto field = [](const std::string& name) {
+        if (name.find_first_of(",\"") == std::string::npos) return name;
+        std::string q = "\"";
+        for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return q + '"';
+    };
     for (int64_t i = 0; i < data.features.numel(); ++i) {
         if (!std::isfinite(data.features.data()[i]))
             fail("write_csv: feature ", i % data.num_features(), " of sample ", i / data.num_features(), " is ", data.features.data()[i]);
     }
     std::string out;
-    for (const std::string& name : data.feature_names) out += name + ',';
-    out += label_name + '\n';
+    for (const std::string& name : data.feature_names) out += field(name) + ',';
+    out += field(label_name) + '\n';
     char buf[32];
     for (int64_t i = 0; i < data.size(); ++i) {
         for (int64_t j = 0; j < data.num_features(); ++j) {
