@@ -52,7 +52,8 @@ TEST_CASE("on: the input, a layer's output, its gradients and a loss are checked
     const nnfs::Tensor huge = nnfs::Tensor::full({2, 2}, 3e38f);
     CHECK_THROWS_WITH_AS(net.backward(huge), doctest::Contains("Sequential layer 0 backward: anomaly: Linear(3 -> 2) input gradient has +Inf"), nnfs::Error);
     const nnfs::Tensor nan_grad = nnfs::Tensor::full({2, 2}, kNaN);
-    CHECK_THROWS_WITH_AS(net.backward(nan_grad), doctest::Contains("grad_output has NaN"), nnfs::Error);
+    // The caller's gradient is named as such, not as a layer's (it said "layer <size>", one past the last).
+    CHECK_THROWS_WITH_AS(net.backward(nan_grad), doctest::Contains("Sequential backward: anomaly: grad_output has NaN"), nnfs::Error);
 
     nnfs::MSELoss mse;
     const nnfs::Tensor big = nnfs::Tensor::full({2, 2}, 1e30f), zero({2, 2});

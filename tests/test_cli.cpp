@@ -255,6 +255,27 @@ TEST_CASE("nnfs-predict reproduces the validation accuracy of the saved model") 
     CHECK(csv[0] == "index,prediction");
     for (size_t i = 0; i < predictions.size(); ++i) CHECK(csv[i + 1] == std::to_string(i) + "," + predictions[i]);
     CHECK(u.out.find("accuracy") == std::string::npos);
+
+    // Columns are found by name: the feature columns reversed and the label first give the same
+    // predictions (a user trial: by position they gave accuracy 0.33 without a word).
+    std::ifstream again(val_csv);
+    std::ofstream reordered(tmp() / "reordered.csv");
+    for (std::string line; std::getline(again, line);) {
+        std::vector<std::string> fields;
+        for (size_t start = 0, comma;; start = comma + 1) {
+            comma = line.find(',', start);
+            fields.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+            if (comma == std::string::npos) break;
+        }
+        reordered << fields.back();
+        for (size_t i = fields.size() - 1; i-- > 0;) reordered << ',' << fields[i];
+        reordered << '\n';
+    }
+    reordered.close();
+    const Result o = predict(model + " " + quote((tmp() / "reordered.csv").string()));
+    REQUIRE_MESSAGE(o.status == 0, o.err);
+    CHECK(lines_of(o.out) == predictions);
+    CHECK(value_after(o.err, "accuracy ") == val_acc);
 }
 
 TEST_CASE("nnfs-train: bad arguments end with a one-line error") {
@@ -277,6 +298,28 @@ TEST_CASE("nnfs-train: missing and malformed CSV files end with a one-line error
     const Result r = train("--data " + quote(bad.string()) + " --out " + quote((tmp() / "bad_out").string()));
     check_one_line_error(r, "nnfs-train", ":4:");  // the line of the bad number
     CHECK(r.err.find("oops") != std::string::npos);
+
+    // A label far past the others: refused before training (a user trial: label 100000 trained, then
+    // failed allocating the report's 10^10-count confusion matrix).
+    const fs::path far = tmp() / "far.csv";
+    std::ofstream(far) << "a,label\n1,0\n2,1\n3,0\n4,20000\n";
+    check_one_line_error(train("--data " + quote(far.string()) + " --out " + quote((tmp() / "far_out").string())),
+                         "nnfs-train", "the label 20000: labels are class indices 0..K-1, and more than 10000 classes");
+}
+
+TEST_CASE("nnfs-train: labels with gaps train, with a warning, and report as scikit-learn's") {
+    const fs::path gaps = tmp() / "gaps.csv";
+    {
+        std::ofstream out(gaps);
+        out << "x,y,label\n";
+        for (int i = 0; i < 30; ++i) out << i % 3 << ',' << (i * 7) % 5 << ',' << (i % 3 == 0 ? 0 : i % 3 == 1 ? 2 : 5) << '\n';
+    }
+    const Result r = train("--data " + quote(gaps.string()) + " --epochs 2 --out " + quote((tmp() / "gaps_out").string()));
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK(r.err.find("warning: 3 of the 6 classes 0..5 have no sample (1, 3, 4)") != std::string::npos);
+    const std::string report = read_file(tmp() / "gaps_out" / "report.txt");
+    CHECK(report.find("\n           5") != std::string::npos);
+    CHECK(report.find("\n           3 ") == std::string::npos);  // no row in the class report for an absent class
 }
 
 TEST_CASE("nnfs-predict: damaged model files and mismatched CSVs end with a one-line error") {
@@ -298,6 +341,12 @@ TEST_CASE("nnfs-predict: damaged model files and mismatched CSVs end with a one-
     // Three features where the model takes four.
     std::ofstream(tmp() / "three.csv") << "a,b,c,label\n1,2,3,0\n4,5,6,1\n";
     check_one_line_error(predict(quote(model.string()) + " " + quote((tmp() / "three.csv").string())), "nnfs-predict", "feature");
+    // Four features, one of them not a column the model was trained on.
+    const std::string header = read_file(tmp() / "out" / "validation.csv").substr(0, read_file(tmp() / "out" / "validation.csv").find('\n'));
+    const std::string first = header.substr(0, header.find(','));
+    std::ofstream(tmp() / "renamed.csv") << "renamed" << header.substr(first.size()) << "\n1,2,3,4,0\n";
+    check_one_line_error(predict(quote(model.string()) + " " + quote((tmp() / "renamed.csv").string())), "nnfs-predict",
+                         "no column named '" + first + "', a feature the model was trained on");
 
     check_one_line_error(predict(quote(model.string())), "nnfs-predict", "CSV", 2);
     check_one_line_error(predict(quote(model.string()) + " " + val_csv + " --format xml"), "nnfs-predict", "xml", 2);

@@ -65,6 +65,27 @@ TEST_CASE("classification report: a class never predicted or never present score
     CHECK(r.classes[0].precision == doctest::Approx(2.0 / 3));
 }
 
+TEST_CASE("classification report: classes in neither truth nor predictions are left out, as scikit-learn's default labels") {
+    // Labels {0, 2, 5} of 6 classes (a user trial: the macro average was taken over 6, half of scikit-learn's).
+    // scikit-learn 1.2: classification_report([0, 2, 2, 5], [0, 2, 5, 5], digits=4).
+    const std::vector<int32_t> truth{0, 2, 2, 5}, pred{0, 2, 5, 5};
+    const auto r = nnfs::classification_report(nnfs::confusion_matrix(pred, truth, 6));
+    CHECK(r.macro.precision == doctest::Approx(0.8333333333333334));
+    CHECK(r.macro.recall == doctest::Approx(0.8333333333333334));
+    CHECK(r.macro.f1 == doctest::Approx(0.7777777777777777));
+    CHECK(r.weighted.precision == doctest::Approx(0.875));
+    CHECK(r.weighted.f1 == doctest::Approx(0.75));
+    const std::string text = r.str();
+    CHECK(text.find("\n           5") != std::string::npos);
+    CHECK(text.find("\n           1") == std::string::npos);  // no row for a class that never occurs
+    CHECK(text.find("\n           3") == std::string::npos);
+    // A class predicted but never present still counts (scikit-learn: its recall 0 enters the average).
+    const std::vector<int32_t> t2{0, 0}, p2{0, 1};
+    const auto r2 = nnfs::classification_report(nnfs::confusion_matrix(p2, t2, 3));
+    CHECK(r2.macro.precision == doctest::Approx(0.5));
+    CHECK(r2.macro.recall == doctest::Approx(0.25));
+}
+
 TEST_CASE("regression metrics") {
     const std::vector<float> pred{1, 2, 3}, truth{1, 3, 5};
     CHECK(nnfs::mean_squared_error(pred, truth) == doctest::Approx(5.0 / 3));

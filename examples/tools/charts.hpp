@@ -20,6 +20,12 @@ void write_curves_svg(const std::string& path, const std::vector<EpochRecord>& h
 void write_confusion_svg(const std::string& path, const nnfs::ConfusionMatrix& cm,
                          const std::vector<std::string>& class_names, const std::string& title);
 
+// Confusion matrices of more classes are not drawn or printed (a cell a class pair: 2001 classes made a
+// 754 MB chart); the reports say so instead.
+constexpr int kConfusionMaxClasses = 50;
+// cm.str(class_names), or a line saying it is left out for more than kConfusionMaxClasses classes.
+std::string confusion_text(const nnfs::ConfusionMatrix& cm, const std::vector<std::string>& class_names);
+
 // About `target` round tick values (steps 1, 2 or 5 times a power of ten) covering [lo, hi].
 std::vector<double> nice_ticks(double lo, double hi, int target = 5);
 

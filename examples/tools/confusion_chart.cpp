@@ -74,4 +74,9 @@ void write_confusion_svg(const std::string& path, const nnfs::ConfusionMatrix& c
     svg.write(path);
 }
 
+std::string confusion_text(const nnfs::ConfusionMatrix& cm, const std::vector<std::string>& class_names) {
+    if (cm.num_classes <= kConfusionMaxClasses) return cm.str(class_names);
+    return "(left out: " + std::to_string(cm.num_classes) + " classes, more than " + std::to_string(kConfusionMaxClasses) + ")\n";
+}
+
 }  // namespace nnfs_tools

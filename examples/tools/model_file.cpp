@@ -10,7 +10,7 @@ using nnfs::fail;
 
 namespace {
 constexpr const char* kFormat = "nnfs-tools-model";
-constexpr int64_t kVersion = 1;
+constexpr int64_t kVersion = 2;  // 2: feature_names
 
 std::string join_lines(const std::vector<std::string>& items) {
     std::string s;
@@ -24,6 +24,21 @@ std::vector<std::string> split_lines(const std::string& s) {
     size_t start = 0;
     for (size_t nl; (nl = s.find('\n', start)) != std::string::npos; start = nl + 1) out.push_back(s.substr(start, nl - start));
     out.push_back(s.substr(start));
+    return out;
+}
+
+// Names each ended by a newline (a single empty name stays one name); CSV names hold no line break.
+std::string join_terminated(const std::vector<std::string>& items) {
+    std::string s;
+    for (const std::string& item : items) s += item + '\n';
+    return s;
+}
+
+std::vector<std::string> split_terminated(const std::string& s) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    for (size_t nl; (nl = s.find('\n', start)) != std::string::npos; start = nl + 1) out.push_back(s.substr(start, nl - start));
+    if (start != s.size()) out.push_back(s.substr(start));  // (no final newline: a damaged file, caught by the count)
     return out;
 }
 
@@ -42,6 +57,7 @@ void save_model_file(const std::string& path, nnfs::Sequential& net, const Model
     state.strings["architecture"] = info.spec.str();
     state.strings["label_column"] = info.label_column;
     state.strings["class_names"] = join_lines(info.class_names);
+    state.strings["feature_names"] = join_terminated(info.feature_names);
     state.tensors["standardizer.mean"] = info.standardizer.mean();
     state.tensors["standardizer.scale"] = info.standardizer.scale();
     nnfs::state_refs(net).store(state, "model.");
@@ -52,8 +68,9 @@ LoadedModel load_model_file(const std::string& path) {
     const nnfs::StateDict state = nnfs::read_state_file(path, "load model");  // checksum and structure
     if (const auto it = state.strings.find("format"); it == state.strings.end() || it->second != kFormat)
         fail("'", path, "' is not an nnfs-train model file (it may be a plain nnfs::save file)");
-    if (const int64_t v = require(state.integers, "format_version", path); v != kVersion)
-        fail("model file '", path, "' has format version ", v, ", this program reads version ", kVersion);
+    const int64_t version = require(state.integers, "format_version", path);
+    if (version != 1 && version != kVersion)
+        fail("model file '", path, "' has format version ", version, ", this program reads versions 1 and ", kVersion);
 
     LoadedModel out;
     try {
@@ -73,6 +90,11 @@ LoadedModel load_model_file(const std::string& path) {
         out.info.standardizer = nnfs::Standardizer(mean, scale);
     } catch (const nnfs::Error& e) {
         fail("model file '", path, "': ", e.what());
+    }
+    if (version >= 2) {
+        out.info.feature_names = split_terminated(require(state.strings, "feature_names", path));
+        if (!out.info.feature_names.empty() && static_cast<int64_t>(out.info.feature_names.size()) != inputs)
+            fail("model file '", path, "': ", out.info.feature_names.size(), " feature names for ", inputs, " inputs");
     }
     if (!out.info.class_names.empty() && static_cast<int64_t>(out.info.class_names.size()) != out.info.spec.classes)
         fail("model file '", path, "': ", out.info.class_names.size(), " class names for ", out.info.spec.classes, " classes");

@@ -7,6 +7,7 @@
 
 #include <nnfs/nnfs.hpp>
 
+#include "charts.hpp"
 #include "command_line.hpp"
 #include "model_file.hpp"
 #include "tool_main.hpp"
@@ -58,6 +59,29 @@ PredictOptions parse_options(int argc, const char* const* argv) try {
     throw UsageError(e.what());
 }
 
+// The features in the model's column order, found by name: a CSV may order its columns differently
+// (taken by position, they would give wrong predictions without a word). By position when the model
+// file has no names (format version 1) or its names repeat.
+nnfs::Tensor columns_by_name(const nnfs::Tensor& x, const std::vector<std::string>& names,
+                             const std::vector<std::string>& wanted, const std::string& csv) {
+    const auto count = [](const std::vector<std::string>& v, const std::string& name) { return std::count(v.begin(), v.end(), name); };
+    if (wanted.empty() || std::any_of(wanted.begin(), wanted.end(), [&](const std::string& n) { return count(wanted, n) > 1; }))
+        return x;
+    std::vector<int64_t> source;
+    for (const std::string& name : wanted) {
+        if (count(names, name) != 1) {
+            fail("'", csv, "' has ", count(names, name) ? "more than one column" : "no column", " named '", name,
+                 "', a feature the model was trained on");
+        }
+        source.push_back(std::find(names.begin(), names.end(), name) - names.begin());
+    }
+    const int64_t rows = x.size(0), cols = x.size(1);
+    nnfs::Tensor out({rows, cols});
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) out.data()[i * cols + j] = x.data()[i * cols + source[static_cast<size_t>(j)]];
+    return out;
+}
+
 int predict_main(int argc, char** argv) {
     const PredictOptions o = parse_options(argc, argv);
     if (o.help) {
@@ -73,11 +97,12 @@ int predict_main(int argc, char** argv) {
     const bool labelled = !o.label_column.empty() || std::find(header.begin(), header.end(), label) != header.end();
     nnfs::Dataset data;
     if (labelled) data = nnfs::read_csv(o.csv, label);
-    else data.features = nnfs::read_csv_features(o.csv);
+    else data.features = nnfs::read_csv_features(o.csv, &data.feature_names);
     if (data.features.size(1) != spec.inputs) {
         fail("'", o.csv, "' has ", data.features.size(1), " feature column(s), the model expects ", spec.inputs,
              labelled ? " (label column '" + label + "' excluded)" : " (no label column '" + label + "' found, so every column was taken as a feature)");
     }
+    data.features = columns_by_name(data.features, data.feature_names, model.info.feature_names, o.csv);
     if (labelled && data.num_classes() > spec.classes)
         fail("'", o.csv, "' has label ", data.num_classes() - 1, ", the model knows classes 0..", spec.classes - 1);
 
@@ -108,7 +133,7 @@ int predict_main(int argc, char** argv) {
         const nnfs::ConfusionMatrix cm = nnfs::confusion_matrix(predicted, data.labels, static_cast<int32_t>(spec.classes));
         std::fprintf(report, "accuracy %.6f (%zu samples)\n\n%s\nconfusion matrix (rows: true class, columns: predicted)\n%s",
                      nnfs::accuracy(predicted, data.labels), predicted.size(),
-                     nnfs::classification_report(cm).str(model.info.class_names).c_str(), cm.str(model.info.class_names).c_str());
+                     nnfs::classification_report(cm).str(model.info.class_names).c_str(), confusion_text(cm, model.info.class_names).c_str());
     }
     return 0;
 }

@@ -100,10 +100,25 @@ int train_main(int argc, char** argv) {
     // Data: read, split (stratified), keep the raw validation rows, standardize on the training part.
     const std::string path = resolve_data(o.data);
     const nnfs::Dataset data = nnfs::read_csv(path, o.label_column);
-    if (data.num_classes() > (int64_t{1} << 20))  // (the output layer alone would take gigabytes)
-        fail("'", path, "' has the label ", data.num_classes() - 1, ": more than 2^20 classes is not supported here");
+    // Labels are class indices 0..K-1 (K = the largest + 1, as CrossEntropyLoss takes them). Checked before
+    // training: the report's confusion matrix has K^2 counts (label 100000 made it 80 GB, after training).
+    constexpr int64_t kMaxClasses = 10000;
+    if (data.num_classes() > kMaxClasses)
+        fail("'", path, "' has the label ", data.num_classes() - 1, ": labels are class indices 0..K-1, and more than ",
+             kMaxClasses, " classes is not supported here");
     const auto classes = static_cast<int32_t>(data.num_classes());
     if (classes < 2) fail("'", path, "' has ", classes, " class(es); a classifier needs at least 2");
+    {  // Classes without a sample still get an output: say so, it is usually a labelling mistake.
+        std::vector<int64_t> count(static_cast<size_t>(classes));
+        for (int32_t y : data.labels) ++count[static_cast<size_t>(y)];
+        std::string empty;
+        int64_t n_empty = 0;
+        for (int32_t c = 0; c < classes; ++c)
+            if (count[static_cast<size_t>(c)] == 0 && n_empty++ < 10) empty += (empty.empty() ? "" : ", ") + std::to_string(c);
+        if (n_empty > 0)
+            std::fprintf(stderr, "nnfs-train: warning: %lld of the %d classes 0..%d have no sample (%s%s); labels are class indices\n",
+                         static_cast<long long>(n_empty), classes, classes - 1, empty.c_str(), n_empty > 10 ? ", ..." : "");
+    }
     const std::string label_name = o.label_column.empty() ? nnfs::read_csv_header(path).back() : o.label_column;
     std::vector<std::string> class_names = o.class_names.empty() ? bundled_class_names(o.data) : o.class_names;
     if (!class_names.empty() && static_cast<int32_t>(class_names.size()) != classes) {
@@ -132,6 +147,7 @@ int train_main(int argc, char** argv) {
                    .batchnorm = o.batchnorm, .dropout = o.dropout};
     nnfs::Sequential net;
     build_model(spec, net);
+    net.set_requires_input_grad(false);  // nobody uses the gradient of the data: the first layer skips it
     std::printf("data: %s (%lld samples, %lld features, %d classes); training %lld, validation %lld\n", path.c_str(),
                 static_cast<long long>(data.size()), static_cast<long long>(data.num_features()), classes,
                 static_cast<long long>(train.size()), static_cast<long long>(val.size()));
@@ -186,7 +202,7 @@ int train_main(int argc, char** argv) {
     const nnfs::ConfusionMatrix cm = nnfs::confusion_matrix(v.predicted, val.labels, classes);
     const std::string report = "validation accuracy " + std::to_string(v.accuracy) + " (" + std::to_string(val.size()) +
                                " samples)\n\n" + nnfs::classification_report(cm).str(class_names) +
-                               "\nconfusion matrix (rows: true class, columns: predicted)\n" + cm.str(class_names);
+                               "\nconfusion matrix (rows: true class, columns: predicted)\n" + confusion_text(cm, class_names);
     std::printf("\ntrained in %.2f s (%.0f samples/s)\n\n%s", seconds,
                 static_cast<double>(train.size()) * static_cast<double>(o.epochs) / seconds, report.c_str());
 
@@ -196,7 +212,7 @@ int train_main(int argc, char** argv) {
     write_curves_svg(curves_svg, history, o.loss == "mse" ? "MSE, one-hot" : "cross-entropy");
     char title[96];
     std::snprintf(title, sizeof title, "Confusion matrix, validation (accuracy %.3f)", v.accuracy);
-    write_confusion_svg(confusion_svg, cm, class_names, title);
+    if (classes <= kConfusionMaxClasses) write_confusion_svg(confusion_svg, cm, class_names, title);
     write_text(report_txt, report);
 
     std::string trace;
@@ -206,7 +222,7 @@ int train_main(int argc, char** argv) {
         std::printf("\nprofile of the training steps:\n%s", profiler.table().c_str());
     }
     if (!o.save.empty())
-        save_model_file(o.save, net, ModelInfo{spec, standardizer, label_name, class_names});
+        save_model_file(o.save, net, ModelInfo{spec, standardizer, label_name, data.feature_names, class_names});
 
     std::printf("\noutputs:\n");
     auto where = [](const char* what, const std::string& file, const std::string& note = "") {
@@ -215,7 +231,7 @@ int train_main(int argc, char** argv) {
     where("report", report_txt);
     where("history", history_csv);
     where("curves", curves_svg);
-    where("confusion", confusion_svg);
+    if (classes <= kConfusionMaxClasses) where("confusion", confusion_svg);
     where("validation", validation_csv, " (raw validation rows)");
     if (o.profile) where("trace", trace, " (open in ui.perfetto.dev or chrome://tracing)");
     if (!o.save.empty()) where("model", o.save, "  -> nnfs-predict " + o.save + " " + validation_csv);

@@ -30,9 +30,12 @@ ConfusionMatrix confusion_matrix(std::span<const int32_t> predicted, std::span<c
 
 // Per-class precision, recall, F1 and support, with macro and support-weighted averages, as
 // scikit-learn's classification_report (a class never predicted has precision 0, never present recall 0).
+// As its default labels (those in the truth or the predictions), a class found in neither is left out of
+// the macro average and of str()'s rows: labels {0, 2, 5} in 6 classes average over 3, not 6.
 struct ClassScores {
     double precision = 0, recall = 0, f1 = 0;
-    int64_t support = 0;
+    int64_t support = 0;    // samples of this class
+    int64_t predicted = 0;  // samples predicted as this class
 };
 struct ClassificationReport {
     std::vector<ClassScores> classes;

@@ -106,22 +106,28 @@ ClassificationReport classification_report(const ConfusionMatrix& cm) {
         const auto tp = static_cast<double>(cm.at(c, c));
         ClassScores& s = r.classes[static_cast<size_t>(c)];
         s.support = actual;
+        s.predicted = predicted;
         s.precision = predicted ? tp / static_cast<double>(predicted) : 0.0;
         s.recall = actual ? tp / static_cast<double>(actual) : 0.0;
         s.f1 = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall) : 0.0;
         right += cm.at(c, c);
         r.total += actual;
     }
+    const auto occurs = [](const ClassScores& s) { return s.support > 0 || s.predicted > 0; };
+    const auto labels = static_cast<double>(std::count_if(r.classes.begin(), r.classes.end(), occurs));
     for (const ClassScores& s : r.classes) {
         const double w = r.total ? static_cast<double>(s.support) / static_cast<double>(r.total) : 0.0;
-        r.macro.precision += s.precision / k;
-        r.macro.recall += s.recall / k;
-        r.macro.f1 += s.f1 / k;
+        if (occurs(s)) {
+            r.macro.precision += s.precision / labels;
+            r.macro.recall += s.recall / labels;
+            r.macro.f1 += s.f1 / labels;
+        }
         r.weighted.precision += s.precision * w;
         r.weighted.recall += s.recall * w;
         r.weighted.f1 += s.f1 * w;
     }
     r.macro.support = r.weighted.support = r.total;
+    r.macro.predicted = r.weighted.predicted = r.total;
     r.accuracy = r.total ? static_cast<double>(right) / static_cast<double>(r.total) : 0.0;
     return r;
 }
@@ -138,7 +144,9 @@ std::string ClassificationReport::str(const std::vector<std::string>& class_name
         os << std::setw(w) << name << std::setw(11) << s.precision << std::setw(10) << s.recall << std::setw(10) << s.f1
            << std::setw(10) << s.support << '\n';
     };
-    for (size_t c = 0; c < classes.size(); ++c) row(c < class_names.size() ? class_names[c] : std::to_string(c), classes[c]);
+    for (size_t c = 0; c < classes.size(); ++c) {
+        if (classes[c].support > 0 || classes[c].predicted > 0) row(c < class_names.size() ? class_names[c] : std::to_string(c), classes[c]);
+    }
     os << '\n' << std::setw(w) << "accuracy" << std::setw(31) << accuracy << std::setw(10) << total << '\n';
     row("macro avg", macro);
     row("weighted avg", weighted);

@@ -90,9 +90,15 @@ const Tensor& Sequential::backward(const Tensor& grad_output) {
     }
     const bool check = detect_anomaly();
     const Tensor* g = &grad_output;
+    if (check) {  // the caller's gradient, before any layer
+        try {
+            detail::check_finite(grad_output, "grad_output");
+        } catch (const Error& e) {
+            fail("Sequential backward: ", e.what(), " (the gradient passed in, before layer ", modules_.size() - 1, ")");
+        }
+    }
     size_t i = modules_.size();
     try {
-        if (check) detail::check_finite(grad_output, "grad_output");
         for (; i-- > 0;) {
             if (!profiler_ && !check) {
                 const Plan* p = i > 0 ? &plan_[i - 1] : nullptr;
