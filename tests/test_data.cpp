@@ -136,6 +136,8 @@ TEST_CASE("read_csv: quoted fields as R's write.csv and spreadsheets write them"
     CHECK(d.features.t(0, 0) == 1.5f);
     CHECK(d.features.t(0, 1) == -2.0f);
     CHECK(d.features.t(1, 1) == 4.0f);
+    TempCsv mac("a,b,label\r1,2,0\r3,4,1\r");
+    CHECK_THROWS_WITH_AS(nnfs::read_csv(mac.path), doctest::Contains("ends its lines with a lone CR"), nnfs::Error);
     TempCsv empty_quoted("a,label\n\"\",1\n"), open_quote("a,label\n1,\"2\n"), after_quote("\"a\"x,label\n1,2\n");
     CHECK_THROWS_WITH_AS(nnfs::read_csv(empty_quoted.path), doctest::Contains(":2: column 'a': '' is not a finite number"), nnfs::Error);
     CHECK_THROWS_WITH_AS(nnfs::read_csv(open_quote.path), doctest::Contains(":2: field 2: a quote not closed on its line"), nnfs::Error);

@@ -23,10 +23,10 @@ model
 training
   --loss NAME            cross_entropy | mse (MSE on one-hot targets) (default cross_entropy)
   --optimizer NAME       sgd | momentum | nesterov | adam | adamw (default adam)
-  --lr X                 learning rate > 0 (default 0.01 for sgd/momentum/nesterov, 0.001 for adam/adamw)
+  --lr X                 learning rate in (0, 100] (default 0.01 for sgd/momentum/nesterov, 0.001 for adam/adamw)
   --weight-decay X       >= 0 (default 0; adamw 0.01)
-  --epochs N             (default 50)
-  --batch-size N         (default 32)
+  --epochs N             in [1, 1000000] (default 50)
+  --batch-size N         in [1, 1000000] (default 32)
   --seed N               seeds the split, the shuffling and the initialisation (default 42)
   --threads N            kernel threads (default: the library's)
 output
@@ -35,8 +35,10 @@ output
   --profile              print per-layer timings and write DIR/trace.json (Perfetto, chrome://tracing)
   --help                 this text
 
-Writes DIR/history.csv, DIR/curves.svg, DIR/confusion.svg, DIR/report.txt and DIR/validation.csv
-(the validation rows, unstandardized, for nnfs-predict).
+Writes DIR/history.csv, DIR/curves.svg, DIR/confusion.svg (up to 50 classes), DIR/report.txt and
+DIR/validation.csv (the validation rows, unstandardized, for nnfs-predict). In history.csv, train_loss and
+train_acc are averages over the epoch's batches in training mode; val_loss and val_acc are measured in eval
+mode after the epoch. Labels are class indices 0..K-1.
 )";
 
 namespace {

@@ -95,6 +95,10 @@ std::vector<std::string> open_csv(std::ifstream& in, const std::string& path, co
         fail(operation, ": '", path, "' is empty (no header row)");
     }
     if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+    // A CR inside the first line: the whole file is one line of classic Mac OS line ends, whose
+    // "header" would hold every row (and the label column would seem missing).
+    if (const size_t cr = line.find('\r'); cr != std::string::npos && cr + 1 < line.size())
+        fail(operation, ": '", path, "' ends its lines with a lone CR (classic Mac OS); save it with LF or CRLF line ends");
     if (trim(line).empty()) fail(operation, ": '", path, "' is empty (no header row)");
     std::vector<std::string> header = split_fields(line, path, 1);
     for (auto& h : header) h = trim(h);
