@@ -531,10 +531,11 @@ TEST_CASE("sgemm: alpha = 0 reads neither A nor B (as BLAS): C = act(beta C + bi
     for (Isa isa : runnable_isas(true)) {
         k::set_max_isa(isa);
         // Shapes of every path: small M, direct, dot (NT), packed, narrow.
-        for (auto [M, N, K] : {std::array<int64_t, 3>{1, 7, 5}, {3, 5, 4}, {64, 48, 784}, {300, 200, 100}, {100, 5, 300}})
+        for (const std::array<int64_t, 3>& mnk : {std::array<int64_t, 3>{1, 7, 5}, {3, 5, 4}, {64, 48, 784}, {300, 200, 100}, {100, 5, 300}})
             for (Trans ta : kTrans)
                 for (Trans tb : kTrans)
                     for (float beta : {0.0f, 0.5f}) {
+                        const int64_t M = mnk[0], N = mnk[1], K = mnk[2];  // (not structured bindings: CAPTURE's lambda)
                         CAPTURE(k::isa_name(isa));
                         CAPTURE(M);
                         CAPTURE(N);
