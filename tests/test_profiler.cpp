@@ -141,6 +141,40 @@ TEST_CASE("profiler counts calls per layer and phase, FLOPs of Linear, and write
     CHECK_THROWS_AS(profiler.write_chrome_trace("/nonexistent/dir/trace.json"), nnfs::Error);
 }
 
+TEST_CASE("profiler: a full trace says so, in the table and in the trace; reset starts a new one") {
+    // A user trial: Profiler(10) kept 10 events of many without a word.
+    nnfs::Sequential net;
+    net.emplace<nnfs::Linear>(3, 2);
+    net.emplace<nnfs::ReLU>();
+    nnfs::Profiler profiler(5);
+    net.set_profiler(&profiler);
+    const nnfs::Tensor x = nnfs::Tensor::full({4, 3}, 0.5f), grad = nnfs::Tensor::full({4, 2}, 0.1f);
+    for (int step = 0; step < 3; ++step) {
+        net.forward(x);
+        net.backward(grad);
+    }
+    CHECK(profiler.dropped_events() == 12 - 5);
+    CHECK(profiler.table().find("the trace keeps the first 5 calls; 7 later ones are in this table only") != std::string::npos);
+    const std::string path = (std::filesystem::temp_directory_path() / ("nnfs_full_trace_" + std::to_string(::getpid()) + ".json")).string();
+    profiler.write_chrome_trace(path);
+    std::stringstream text;
+    text << std::ifstream(path).rdbuf();
+    const std::string json = text.str();
+    size_t events = 0;
+    for (size_t at = json.find("\"ph\":\"X\""); at != std::string::npos; at = json.find("\"ph\":\"X\"", at + 1)) ++events;
+    CHECK(events == 5);
+    CHECK(json.find("\"name\":\"trace full: 7 later calls not kept (Profiler(max_trace_events))\",\"ph\":\"i\"") != std::string::npos);
+    CHECK(json.substr(json.size() - 4) == "\n]}\n");
+    // After reset the trace is empty (and valid JSON), the file replaced.
+    profiler.reset();
+    CHECK(profiler.dropped_events() == 0);
+    profiler.write_chrome_trace(path);
+    std::stringstream empty;
+    empty << std::ifstream(path).rdbuf();
+    CHECK(empty.str() == "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n\n]}\n");
+    std::filesystem::remove(path);
+}
+
 TEST_CASE("profiler: a first Linear without input gradient counts the weight-gradient product only") {
     nnfs::Sequential net;
     build(net);

@@ -54,6 +54,8 @@ public:
         double flops = 0;  // total; 0 when unknown
     };
     const std::vector<Row>& rows() const { return rows_; }
+    // Calls past max_trace_events: counted in the table, not kept for the trace (which, and the table, say so).
+    int64_t dropped_events() const { return dropped_events_; }
 
 private:
     struct Event {
@@ -63,6 +65,7 @@ private:
     std::vector<Row> rows_;
     std::vector<Event> events_;
     size_t max_events_;
+    int64_t dropped_events_ = 0;
     std::chrono::steady_clock::time_point origin_;
 };
 

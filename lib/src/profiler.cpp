@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "atomic_file.hpp"
 #include "nnfs/error.hpp"
 #include "nnfs/module.hpp"
 
@@ -30,6 +31,8 @@ void Profiler::record(size_t layer, const Module& module, Phase phase, const Sha
     if (events_.size() < max_events_) {
         const auto since = std::chrono::duration_cast<std::chrono::nanoseconds>(start - origin_).count();
         events_.push_back({static_cast<uint32_t>(it - rows_.begin()), since, ns});
+    } else {
+        ++dropped_events_;
     }
 }
 
@@ -95,27 +98,39 @@ std::string Profiler::table() const {
         os << std::setw(7) << std::setprecision(1) << (total > 0 ? 100.0 * r->seconds / total : 0.0) << "%\n";
     }
     os << "total " << std::setprecision(3) << total * 1e3 << " ms in layers\n";
+    if (dropped_events_ > 0)
+        os << "(the trace keeps the first " << max_events_ << " calls; " << dropped_events_ << " later ones are in this table only)\n";
     return os.str();
 }
 
 void Profiler::write_chrome_trace(const std::string& path) const {
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    if (!f) fail("Profiler::write_chrome_trace: cannot write '", path, "'");
-    std::fprintf(f, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+    std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
+    char buf[96];
     for (size_t i = 0; i < events_.size(); ++i) {
         const Event& e = events_[i];
         const Row& r = rows_[e.row];
-        std::fprintf(f, "%s{\"name\":\"%zu %s\",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":1}",
-                     i ? ",\n" : "", r.layer, json_escaped(r.name).c_str(), r.phase == Phase::Forward ? "forward" : "backward",
-                     static_cast<double>(e.start_ns) * 1e-3, static_cast<double>(e.duration_ns) * 1e-3);
+        out += (i ? ",\n{\"name\":\"" : "{\"name\":\"") + std::to_string(r.layer) + " " + json_escaped(r.name) + "\",\"cat\":\"" +
+               (r.phase == Phase::Forward ? "forward" : "backward");
+        std::snprintf(buf, sizeof buf, "\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":1}",
+                      static_cast<double>(e.start_ns) * 1e-3, static_cast<double>(e.duration_ns) * 1e-3);
+        out += buf;
     }
-    std::fprintf(f, "\n]}\n");
-    if (std::fclose(f) != 0) fail("Profiler::write_chrome_trace: cannot write '", path, "'");
+    if (dropped_events_ > 0) {  // said in the trace too, as an instant event after the last kept one
+        const double ts = events_.empty() ? 0.0 : static_cast<double>(events_.back().start_ns + events_.back().duration_ns) * 1e-3;
+        std::snprintf(buf, sizeof buf, "%.3f", ts);
+        out += std::string(events_.empty() ? "" : ",\n") + "{\"name\":\"trace full: " + std::to_string(dropped_events_) +
+               " later calls not kept (Profiler(max_trace_events))\",\"ph\":\"i\",\"s\":\"g\",\"ts\":" + buf +
+               ",\"pid\":1,\"tid\":1}";
+    }
+    out += "\n]}\n";
+    // A complete file or the old one, as every file the library writes.
+    detail::write_file_atomically(path, out.data(), out.size(), "Profiler::write_chrome_trace");
 }
 
 void Profiler::reset() {
     rows_.clear();
     events_.clear();
+    dropped_events_ = 0;
     origin_ = std::chrono::steady_clock::now();
 }
 
