@@ -108,9 +108,12 @@ namespace detail {
 void check_backward_ready(const Module& m, bool ready);
 void check_grad_shape(const Module& m, const Tensor& grad_output, const Shape& expected);
 void check_2d_input(const Module& m, const Tensor& input, int64_t features);
-// A parameter's or buffer's tensor still has the shape the module was built with (they are public and
-// assignable: a tensor loaded by hand may not fit). `what` names it: "weight", "weight.grad", "running_var".
-void check_state_shape(const Module& m, const char* what, const Tensor& t, const Shape& expected);
+// A parameter's value (and with `grad` its grad) still has the shape the module was built with: they are
+// public and assignable, and a tensor loaded by hand may not fit. The error names it by the module's own
+// name for it (a Sequential prefixes Parameter::name): "Linear(3 -> 2): weight.grad is [0], expected [2, 3]".
+void check_state_shape(const Module& m, const char* name, const Parameter& p, const Shape& expected, bool grad);
+// The same for a buffer's value or any tensor the module keeps.
+void check_state_shape(const Module& m, const char* name, const Tensor& t, const Shape& expected);
 // Module::zero_grad and Optimizer::zero_grad: zeroes each grad; set_to_none also clears has_grad.
 void zero_grads(const std::vector<Parameter*>& params, bool set_to_none);
 }  // namespace detail

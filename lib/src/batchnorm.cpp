@@ -31,8 +31,8 @@ std::string BatchNorm1d::name() const { return "BatchNorm1d(" + std::to_string(f
 const Tensor& BatchNorm1d::forward(const Tensor& input) {
     detail::check_2d_input(*this, input, features_);
     const Shape f{features_};
-    detail::check_state_shape(*this, "weight", weight_.value, f);
-    detail::check_state_shape(*this, "bias", bias_.value, f);
+    detail::check_state_shape(*this, "weight", weight_, f, false);
+    detail::check_state_shape(*this, "bias", bias_, f, false);
     detail::check_state_shape(*this, "running_mean", running_mean_.value, f);
     detail::check_state_shape(*this, "running_var", running_var_.value, f);
     const int64_t n = input.size(0);
@@ -63,10 +63,8 @@ const Tensor& BatchNorm1d::forward(const Tensor& input) {
 const Tensor& BatchNorm1d::backward(const Tensor& grad_output) {
     detail::check_backward_ready(*this, has_forward_);
     detail::check_grad_shape(*this, grad_output, output_.shape());
-    const Shape f{features_};
-    detail::check_state_shape(*this, "weight", weight_.value, f);
-    detail::check_state_shape(*this, "weight.grad", weight_.grad, f);
-    detail::check_state_shape(*this, "bias.grad", bias_.grad, f);
+    detail::check_state_shape(*this, "weight", weight_, Shape{features_}, true);
+    detail::check_state_shape(*this, "bias", bias_, Shape{features_}, true);
     const int64_t n = output_.size(0);
     // Without the input gradient only the parameters' sums are taken (diff_src null: one pass, not two).
     const bool dx = requires_input_grad();

@@ -64,8 +64,8 @@ const Tensor& Linear::forward(const Tensor& input) { return forward_fused(input,
 
 const Tensor& Linear::forward_fused(const Tensor& input, ElementwiseActivation* activation, bool input_is_stable) {
     detail::check_2d_input(*this, input, in_);
-    detail::check_state_shape(*this, "weight", weight_.value, Shape{out_, in_});
-    detail::check_state_shape(*this, "bias", bias_.value, Shape{out_});
+    detail::check_state_shape(*this, "weight", weight_, Shape{out_, in_}, false);
+    detail::check_state_shape(*this, "bias", bias_, Shape{out_}, false);
     const int64_t batch = input.size(0);
     // `input` may be the buffer this forward writes (layer.forward(layer.forward(x))): then it is kept
     // first and multiplied from the copy. Otherwise the product reads `input` itself and the copy comes
@@ -90,9 +90,8 @@ const Tensor& Linear::backward(const Tensor& grad_output) { return backward_fuse
 const Tensor& Linear::backward_fused(const Tensor& grad_output, ElementwiseActivation* activation) {
     if (activation) activation->check_backward(grad_output);  // its backward comes first
     detail::check_backward_ready(*this, has_forward_);
-    detail::check_state_shape(*this, "weight", weight_.value, Shape{out_, in_});
-    detail::check_state_shape(*this, "weight.grad", weight_.grad, Shape{out_, in_});
-    detail::check_state_shape(*this, "bias.grad", bias_.grad, Shape{out_});
+    detail::check_state_shape(*this, "weight", weight_, Shape{out_, in_}, true);
+    detail::check_state_shape(*this, "bias", bias_, Shape{out_}, true);
     const int64_t batch = input_->size(0);
     const float* dy = nullptr;
     if (activation) {  // dy = act'(.) grad_output and db += column sums of dy, one pass

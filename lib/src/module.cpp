@@ -34,8 +34,13 @@ void detail::check_2d_input(const Module& m, const Tensor& input, int64_t featur
     }
 }
 
-void detail::check_state_shape(const Module& m, const char* what, const Tensor& t, const Shape& expected) {
-    if (t.shape() != expected) fail(m.name(), ": ", what, " is ", t.shape(), ", expected ", expected);
+void detail::check_state_shape(const Module& m, const char* name, const Tensor& t, const Shape& expected) {
+    if (t.shape() != expected) fail(m.name(), ": ", name, " is ", t.shape(), ", expected ", expected);
+}
+
+void detail::check_state_shape(const Module& m, const char* name, const Parameter& p, const Shape& expected, bool grad) {
+    check_state_shape(m, name, p.value, expected);
+    if (grad && p.grad.shape() != expected) fail(m.name(), ": ", name, ".grad is ", p.grad.shape(), ", expected ", expected);
 }
 
 }  // namespace nnfs
