@@ -12,21 +12,6 @@ namespace {
 constexpr const char* kFormat = "nnfs-tools-model";
 constexpr int64_t kVersion = 2;  // 2: feature_names
 
-std::string join_lines(const std::vector<std::string>& items) {
-    std::string s;
-    for (size_t i = 0; i < items.size(); ++i) s += (i ? "\n" : "") + items[i];
-    return s;
-}
-
-std::vector<std::string> split_lines(const std::string& s) {
-    std::vector<std::string> out;
-    if (s.empty()) return out;
-    size_t start = 0;
-    for (size_t nl; (nl = s.find('\n', start)) != std::string::npos; start = nl + 1) out.push_back(s.substr(start, nl - start));
-    out.push_back(s.substr(start));
-    return out;
-}
-
 // Names each ended by a newline (a single empty name stays one name); CSV names hold no line break.
 std::string join_terminated(const std::vector<std::string>& items) {
     std::string s;
@@ -41,6 +26,15 @@ std::vector<std::string> split_terminated(const std::string& s) {
     if (start != s.size()) out.push_back(s.substr(start));  // (no final newline: a damaged file, caught by the count)
     return out;
 }
+
+// Newline-separated (class_names, as version 1 wrote them): "" is no item.
+std::string join_lines(const std::vector<std::string>& items) {
+    std::string s = join_terminated(items);
+    if (!s.empty()) s.pop_back();
+    return s;
+}
+
+std::vector<std::string> split_lines(const std::string& s) { return s.empty() ? std::vector<std::string>{} : split_terminated(s + '\n'); }
 
 template <class Map>
 const typename Map::mapped_type& require(const Map& map, const std::string& key, const std::string& path) {

@@ -36,6 +36,7 @@ struct ClassScores {
     double precision = 0, recall = 0, f1 = 0;
     int64_t support = 0;    // samples of this class
     int64_t predicted = 0;  // samples predicted as this class
+    bool occurs() const { return support > 0 || predicted > 0; }  // in the truth or the predictions
 };
 struct ClassificationReport {
     std::vector<ClassScores> classes;

@@ -113,11 +113,10 @@ ClassificationReport classification_report(const ConfusionMatrix& cm) {
         right += cm.at(c, c);
         r.total += actual;
     }
-    const auto occurs = [](const ClassScores& s) { return s.support > 0 || s.predicted > 0; };
-    const auto labels = static_cast<double>(std::count_if(r.classes.begin(), r.classes.end(), occurs));
+    const auto labels = static_cast<double>(std::count_if(r.classes.begin(), r.classes.end(), [](const ClassScores& s) { return s.occurs(); }));
     for (const ClassScores& s : r.classes) {
         const double w = r.total ? static_cast<double>(s.support) / static_cast<double>(r.total) : 0.0;
-        if (occurs(s)) {
+        if (s.occurs()) {
             r.macro.precision += s.precision / labels;
             r.macro.recall += s.recall / labels;
             r.macro.f1 += s.f1 / labels;
@@ -145,7 +144,7 @@ std::string ClassificationReport::str(const std::vector<std::string>& class_name
            << std::setw(10) << s.support << '\n';
     };
     for (size_t c = 0; c < classes.size(); ++c) {
-        if (classes[c].support > 0 || classes[c].predicted > 0) row(c < class_names.size() ? class_names[c] : std::to_string(c), classes[c]);
+        if (classes[c].occurs()) row(c < class_names.size() ? class_names[c] : std::to_string(c), classes[c]);
     }
     os << '\n' << std::setw(w) << "accuracy" << std::setw(31) << accuracy << std::setw(10) << total << '\n';
     row("macro avg", macro);
