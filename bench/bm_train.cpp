@@ -18,16 +18,7 @@ using Config = nnfs::bench::TrainConfig;
 
 void BM_train_step(benchmark::State& state, Config c) { nnfs::bench::train_steps(state, c); }
 
-void BM_inference(benchmark::State& state, Config c) {
-    nnfs::set_num_threads(static_cast<int>(state.range(0)));
-    nnfs::manual_seed(0);
-    nnfs::Sequential net;
-    build(net, c);
-    net.eval();
-    const Batch b(c.batch, c.sizes.front(), c.sizes.back(), 3);
-    for (auto _ : state) benchmark::DoNotOptimize(net.forward(b.x).data());
-    state.counters["samples/s"] = benchmark::Counter(static_cast<double>(c.batch), benchmark::Counter::kIsIterationInvariantRate);
-}
+void BM_inference(benchmark::State& state, Config c) { nnfs::bench::inference_steps(state, c); }
 
 using nnfs::bench::kConfigA;
 using nnfs::bench::kConfigB;
@@ -45,8 +36,8 @@ NNFS_TRAIN_BENCH(c_784_256_128_10_b64, kConfigC64);
 NNFS_TRAIN_BENCH(c_784_256_128_10_b256, kConfigC256);
 NNFS_TRAIN_BENCH(d_784_512bn_256bn_10_b256, kConfigD);
 NNFS_TRAIN_BENCH(e_1024x3_10_b512, kConfigE);
-BENCHMARK_CAPTURE(BM_inference, c_b1, (Config{{784, 256, 128, 10}, 1}))->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
-BENCHMARK_CAPTURE(BM_inference, c_b64, kConfigC64)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK_CAPTURE(BM_inference, c_b1, nnfs::bench::kInferenceC1)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK_CAPTURE(BM_inference, c_b64, nnfs::bench::kInferenceC64)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 
 }  // namespace
 

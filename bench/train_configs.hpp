@@ -1,7 +1,7 @@
 // The training configurations of the performance issue, shared by bm_train and the peer comparison.
 //   a 4-16-8-3 b32 | b 64-128-64-10 b64 | c 784-256-128-10 b64, b256 |
 //   d 784-512-BN-ReLU-Drop(0.2)-256-BN-ReLU-Drop(0.2)-10 b256 | e 1024-1024-1024-10 b512
-// All: ReLU, CrossEntropy on logits, Adam lr 1e-3.
+// All: ReLU, CrossEntropy on logits, Adam lr 1e-3. Inference (eval, forward only): c at batch 1 and 64.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -25,6 +25,8 @@ inline const TrainConfig kConfigC64{{784, 256, 128, 10}, 64};
 inline const TrainConfig kConfigC256{{784, 256, 128, 10}, 256};
 inline const TrainConfig kConfigD{{784, 512, 256, 10}, 256, true};
 inline const TrainConfig kConfigE{{1024, 1024, 1024, 10}, 512};
+inline const TrainConfig kInferenceC1{{784, 256, 128, 10}, 1};
+inline const TrainConfig kInferenceC64{{784, 256, 128, 10}, 64};
 
 // Linear, then (BatchNorm1d,) ReLU, (Dropout(0.2)) between layers.
 inline void build(nnfs::Sequential& net, const TrainConfig& c) {
@@ -66,6 +68,19 @@ inline void train_steps(benchmark::State& state, const TrainConfig& c) {
         net.backward(loss.backward());
         opt.step();
     }
+    state.counters["samples/s"] = benchmark::Counter(static_cast<double>(c.batch), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Times libnnfs inference: the model in eval mode, forward only, on one fixed batch; argument 0 of the
+// benchmark is the thread count. Reports samples/s.
+inline void inference_steps(benchmark::State& state, const TrainConfig& c) {
+    nnfs::set_num_threads(static_cast<int>(state.range(0)));
+    nnfs::manual_seed(0);
+    nnfs::Sequential net;
+    build(net, c);
+    net.eval();
+    const Batch b(c.batch, c.sizes.front(), c.sizes.back(), 3);
+    for (auto _ : state) benchmark::DoNotOptimize(net.forward(b.x).data());
     state.counters["samples/s"] = benchmark::Counter(static_cast<double>(c.batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Training throughput of libnnfs against libtorch and NumPy, interleaved: each round runs every
 configuration in bm_train_torch (libnnfs and libtorch side by side in one binary) and then in
-bench/peers/train_numpy.py; the table gives the median samples/s over the rounds and the ratios.
+bench/peers/train_numpy.py; the table gives the median samples/s over the rounds and the ratios. The
+inference configurations (c_inf_b1, c_inf_b64: c in eval mode, forward only, batch 1 and 64) also get
+their latency, microseconds per batch.
 
 usage: scripts/compare_train.py [--build build/release] [--rounds 5] [--threads 1] [--configs a,b,...]
                                 [--peers tuned|as-is]
@@ -29,7 +31,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build", "release"))
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--configs", default="a,b,c_b64,c_b256,d,e")
+    ap.add_argument("--configs", default="a,b,c_b64,c_b256,d,e,c_inf_b1,c_inf_b64")
     ap.add_argument("--seconds", type=float, default=0.5, help="time per measurement")
     ap.add_argument("--peers", choices=("tuned", "as-is"), default="tuned")
     args = ap.parse_args()
@@ -60,11 +62,18 @@ def main():
             results.setdefault(("numpy", d["config"]), []).append(d["samples_per_s"])
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
     print(f"median samples/s over {args.rounds} interleaved rounds, {args.threads} thread(s), peers {args.peers}")
-    print(f"{'config':8} {'libnnfs':>12} {'libtorch':>12} {'numpy':>12} {'vs torch':>9} {'vs numpy':>9}")
+    print(f"{'config':9} {'libnnfs':>12} {'libtorch':>12} {'numpy':>12} {'vs torch':>9} {'vs numpy':>9}")
+    libs = ("libnnfs", "libtorch", "numpy")
+    med = {(lib, c): statistics.median(results.get((lib, c), [float('nan')])) for lib in libs for c in configs}
     for c in configs:
-        med = {lib: statistics.median(results.get((lib, c), [float('nan')])) for lib in ("libnnfs", "libtorch", "numpy")}
-        print(f"{c:8} {med['libnnfs']:12.0f} {med['libtorch']:12.0f} {med['numpy']:12.0f} "
-              f"{med['libnnfs'] / med['libtorch']:8.2f}x {med['libnnfs'] / med['numpy']:8.2f}x")
+        m = [med[lib, c] for lib in libs]
+        print(f"{c:9} {m[0]:12.0f} {m[1]:12.0f} {m[2]:12.0f} {m[0] / m[1]:8.2f}x {m[0] / m[2]:8.2f}x")
+    batch = {"c_inf_b1": 1, "c_inf_b64": 64}
+    inference = [c for c in configs if c in batch]
+    if inference:
+        print(f"\ninference latency, median microseconds per batch\n{'config':9} {'libnnfs':>12} {'libtorch':>12} {'numpy':>12}")
+        for c in inference:
+            print(f"{c:9} " + " ".join(f"{batch[c] / med[lib, c] * 1e6:12.2f}" for lib in libs))
 
 
 if __name__ == "__main__":

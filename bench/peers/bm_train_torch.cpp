@@ -1,5 +1,6 @@
-// libnnfs against libtorch (the C++ API a user would pick instead) on the same training step:
-// the same model, the same initial weights, the same batches, registered side by side so a run
+// libnnfs against libtorch (the C++ API a user would pick instead) on the same training step, and on
+// the same inference (eval mode, forward only; libtorch under InferenceMode, its fastest way to run a
+// forward): the same model, the same initial weights, the same batches, registered side by side so a run
 // interleaves them (add --benchmark_enable_random_interleaving=true --benchmark_repetitions=N).
 // Built only when CMake finds Torch (Debian libtorch-dev). Argument: threads.
 #include <benchmark/benchmark.h>
@@ -64,6 +65,25 @@ void BM_torch(benchmark::State& state, TrainConfig c) {
     state.counters["samples/s"] = benchmark::Counter(static_cast<double>(c.batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
+void BM_nnfs_inference(benchmark::State& state, TrainConfig c) { nnfs::bench::inference_steps(state, c); }
+
+void BM_torch_inference(benchmark::State& state, TrainConfig c) {
+    at::set_num_threads(static_cast<int>(state.range(0)));
+    nnfs::manual_seed(0);
+    nnfs::Sequential net;
+    nnfs::bench::build(net, c);
+    torch::nn::Sequential model = torch_model(net, c);
+    model->eval();
+    const Batch b(c.batch, c.sizes.front(), c.sizes.back(), 3);
+    const torch::Tensor x = torch::from_blob(const_cast<float*>(b.x.data()), {c.batch, c.sizes.front()}).clone();
+    c10::InferenceMode inference;
+    for (auto _ : state) {
+        torch::Tensor y = model->forward(x);
+        benchmark::DoNotOptimize(y.data_ptr());
+    }
+    state.counters["samples/s"] = benchmark::Counter(static_cast<double>(c.batch), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 #define NNFS_VERSUS_TORCH(name, config)                                                                     \
     BENCHMARK_CAPTURE(BM_nnfs, name, config)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();           \
     BENCHMARK_CAPTURE(BM_torch, name, config)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()
@@ -74,6 +94,14 @@ NNFS_VERSUS_TORCH(c_b64, nnfs::bench::kConfigC64);
 NNFS_VERSUS_TORCH(c_b256, nnfs::bench::kConfigC256);
 NNFS_VERSUS_TORCH(d, nnfs::bench::kConfigD);
 NNFS_VERSUS_TORCH(e, nnfs::bench::kConfigE);
+
+// (named BM_nnfs / BM_torch too, so that scripts/compare_train.py's filters take them with the rest)
+#define NNFS_INFERENCE_VERSUS_TORCH(name, config)                                                                 \
+    BENCHMARK_CAPTURE(BM_nnfs_inference, name, config)->Name("BM_nnfs/" #name)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime(); \
+    BENCHMARK_CAPTURE(BM_torch_inference, name, config)->Name("BM_torch/" #name)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()
+
+NNFS_INFERENCE_VERSUS_TORCH(c_inf_b1, nnfs::bench::kInferenceC1);
+NNFS_INFERENCE_VERSUS_TORCH(c_inf_b64, nnfs::bench::kInferenceC64);
 
 }  // namespace
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The training configurations of bench/train_configs.hpp in NumPy: a correct batch-major MLP with
 fused softmax-cross-entropy, BatchNorm1d, inverted Dropout and Adam (PyTorch's update rule), as a
-careful NumPy user would write it. Prints one JSON line per configuration: {"config", "samples_per_s"}.
+careful NumPy user would write it; and c's inference (forward only, eval: Linear and ReLU) at batch 1 and
+64. Prints one JSON line per configuration: {"config", "samples_per_s"}.
 
 usage: train_numpy.py [--configs a,b,c_b64,...] [--seconds S]
 """
@@ -19,6 +20,7 @@ CONFIGS = {
     "d": ([784, 512, 256, 10], 256, True),
     "e": ([1024, 1024, 1024, 10], 512, False),
 }
+INFERENCE = {"c_inf_b1": ([784, 256, 128, 10], 1), "c_inf_b64": ([784, 256, 128, 10], 64)}
 
 
 class Model:
@@ -97,24 +99,41 @@ class Model:
         return loss
 
 
+    def predict(self, x):
+        """Eval-mode forward (no BatchNorm or Dropout in the inference configurations): logits."""
+        h = x
+        for i in range(len(self.sizes) - 1):
+            h = h @ self.params[2 * i].T + self.params[2 * i + 1]
+            if i + 2 < len(self.sizes):
+                np.maximum(h, 0, out=h)
+        return h
+
+
 def measure(name, seconds):
-    sizes, batch, bn_dropout = CONFIGS[name]
     rng = np.random.default_rng(0)
-    model = Model(sizes, bn_dropout, rng)
-    batches = [(rng.uniform(-1, 1, (batch, sizes[0])).astype(np.float32),
-                (np.arange(batch) * 7 + s) % sizes[-1]) for s in (1, 2)]
-    for _ in range(3):
-        model.step(*batches[0])
+    if name in INFERENCE:
+        sizes, batch = INFERENCE[name]
+        model = Model(sizes, False, rng)
+        x = rng.uniform(-1, 1, (batch, sizes[0])).astype(np.float32)
+        run = lambda step: model.predict(x)
+    else:
+        sizes, batch, bn_dropout = CONFIGS[name]
+        model = Model(sizes, bn_dropout, rng)
+        batches = [(rng.uniform(-1, 1, (batch, sizes[0])).astype(np.float32),
+                    (np.arange(batch) * 7 + s) % sizes[-1]) for s in (1, 2)]
+        run = lambda step: model.step(*batches[step % 2])
+    for step in range(3):
+        run(step)
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        model.step(*batches[steps % 2])
+        run(steps)
         steps += 1
     return steps * batch / (time.perf_counter() - start)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--configs", default=",".join(CONFIGS))
+    ap.add_argument("--configs", default=",".join(list(CONFIGS) + list(INFERENCE)))
     ap.add_argument("--seconds", type=float, default=1.0)
     args = ap.parse_args()
     for name in args.configs.split(","):
