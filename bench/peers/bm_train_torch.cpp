@@ -4,6 +4,7 @@
 // interleaves them (add --benchmark_enable_random_interleaving=true --benchmark_repetitions=N).
 // Built only when CMake finds Torch (Debian libtorch-dev). Argument: threads.
 #include <benchmark/benchmark.h>
+#include <cmath>
 #include <torch/torch.h>
 
 #include "../bench_context.hpp"
@@ -77,6 +78,16 @@ void BM_torch_inference(benchmark::State& state, TrainConfig c) {
     const Batch b(c.batch, c.sizes.front(), c.sizes.back(), 3);
     const torch::Tensor x = torch::from_blob(const_cast<float*>(b.x.data()), {c.batch, c.sizes.front()}).clone();
     c10::InferenceMode inference;
+    {  // the same model: libtorch's logits agree with libnnfs's
+        net.eval();
+        const nnfs::Tensor& ours = net.forward(b.x);
+        const torch::Tensor theirs = model->forward(x).contiguous();
+        for (int64_t i = 0; i < ours.numel(); ++i)
+            if (std::abs(ours.data()[i] - theirs.data_ptr<float>()[i]) > 1e-4f * (1.0f + std::abs(ours.data()[i]))) {
+                state.SkipWithError("libtorch's logits differ from libnnfs's");
+                return;
+            }
+    }
     for (auto _ : state) {
         torch::Tensor y = model->forward(x);
         benchmark::DoNotOptimize(y.data_ptr());
