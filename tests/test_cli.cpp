@@ -305,6 +305,25 @@ TEST_CASE("nnfs-train: missing and malformed CSV files end with a one-line error
     std::ofstream(far) << "a,label\n1,0\n2,1\n3,0\n4,20000\n";
     check_one_line_error(train("--data " + quote(far.string()) + " --out " + quote((tmp() / "far_out").string())),
                          "nnfs-train", "the label 20000: labels are class indices 0..K-1, and more than 10000 classes");
+
+    // A class of one sample: the split is stratified (a user trial: the library's message suggested
+    // "stratify = false", which the tool does not offer).
+    const fs::path lone = tmp() / "lone.csv";
+    std::ofstream(lone) << "a,label\n1,0\n2,0\n3,1\n4,0\n";
+    const Result l = train("--data " + quote(lone.string()) + " --out " + quote((tmp() / "lone_out").string()));
+    check_one_line_error(l, "nnfs-train", "class 1 has 1 sample; the validation split (--val-split) is stratified and needs at least 2 of each class");
+    CHECK(l.err.find("stratify = false") == std::string::npos);
+
+    // Unwritable outputs name the system's reason.
+    const fs::path data = tmp() / "ok.csv";
+    {
+        std::ofstream out(data);
+        out << "a,label\n";
+        for (int i = 0; i < 20; ++i) out << i << ',' << i % 2 << '\n';
+    }
+    check_one_line_error(train("--data " + quote(data.string()) + " --epochs 1 --out " + quote((tmp() / "ok_out").string()) + " --save " +
+                               quote((tmp() / "ok_out").string())),  // a directory
+                         "nnfs-train", "Is a directory");
 }
 
 TEST_CASE("nnfs-train: labels with gaps train, with a warning, and report as scikit-learn's") {

@@ -37,6 +37,24 @@ TEST_CASE("summary lists layers, output shapes and parameter counts") {
     CHECK_THROWS_WITH_AS(net.summary({16, 9}), doctest::Contains("[16, 9]"), nnfs::Error);
 }
 
+TEST_CASE("summary: a name or shape longer than its column still leaves a space before the next one") {
+    // Found by a user trial: a nested Sequential's name ran straight into its output shape.
+    nnfs::Sequential net;
+    auto inner = std::make_unique<nnfs::Sequential>();
+    inner->emplace<nnfs::Dropout>(0.5f);
+    inner->emplace<nnfs::BatchNorm1d>(5);
+    net.add(std::move(inner));
+    const std::string s = net.summary({123456, 5});
+    const std::string name = net[0].name();
+    REQUIRE(name.size() >= 32);
+    CHECK(s.find(name + " [123456, 5]") != std::string::npos);
+    CHECK(s.find("[123456, 5]") != std::string::npos);
+    nnfs::Sequential small;
+    small.emplace<nnfs::Linear>(5, 3);
+    const std::string w = small.summary({123456789012, 5});  // (shapes only: nothing of that size is made)
+    CHECK(w.find("[123456789012, 3] " + std::string(9, ' ') + "18\n") != std::string::npos);
+}
+
 // Found by an outside audit: rows were keyed by layer index alone, so a second model's ReLU was counted
 // under the first model's Linear.
 TEST_CASE("profiler: two models taking turns on one profiler keep their own rows") {

@@ -1,6 +1,8 @@
 #include "history.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include <nnfs/error.hpp>
@@ -9,7 +11,7 @@ namespace nnfs_tools {
 
 void write_history_csv(const std::string& path, const std::vector<EpochRecord>& history) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) nnfs::fail("cannot create '", path, "'");
+    if (!out) nnfs::fail("cannot create '", path, "': ", std::strerror(errno));
     out << "epoch,train_loss,train_acc,val_loss,val_acc\n";
     char line[160];
     for (const EpochRecord& r : history) {
@@ -17,7 +19,7 @@ void write_history_csv(const std::string& path, const std::vector<EpochRecord>& 
         out << line;
     }
     out.flush();
-    if (!out) nnfs::fail("cannot write '", path, "'");
+    if (!out) nnfs::fail("cannot write '", path, "': ", std::strerror(errno));
 }
 
 }  // namespace nnfs_tools

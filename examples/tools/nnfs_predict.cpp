@@ -1,6 +1,8 @@
 // nnfs-predict: applies a model saved by `nnfs-train --save` to the rows of a CSV file. `nnfs-predict --help`.
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -120,10 +122,10 @@ int predict_main(int argc, char** argv) {
         std::fflush(stdout);
     } else {
         std::ofstream out(o.out, std::ios::binary | std::ios::trunc);
-        if (!out) fail("cannot create '", o.out, "'");
+        if (!out) fail("cannot create '", o.out, "': ", std::strerror(errno));
         out << lines.str();
         out.flush();
-        if (!out) fail("cannot write '", o.out, "'");
+        if (!out) fail("cannot write '", o.out, "': ", std::strerror(errno));
     }
 
     // Reports go where they do not mix with the predictions.

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -85,7 +87,7 @@ void write_text(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
     out.flush();
-    if (!out) fail("cannot write '", path, "'");
+    if (!out) fail("cannot write '", path, "': ", std::strerror(errno));
 }
 
 int train_main(int argc, char** argv) {
@@ -118,6 +120,10 @@ int train_main(int argc, char** argv) {
         if (n_empty > 0)
             std::fprintf(stderr, "nnfs-train: warning: %lld of the %d classes 0..%d have no sample (%s%s); labels are class indices\n",
                          static_cast<long long>(n_empty), classes, classes - 1, empty.c_str(), n_empty > 10 ? ", ..." : "");
+        // (train_test_split's own message suggests stratify = false, which this tool does not offer)
+        for (int32_t c = 0; c < classes; ++c)
+            if (count[static_cast<size_t>(c)] == 1)
+                fail("'", path, "': class ", c, " has 1 sample; the validation split (--val-split) is stratified and needs at least 2 of each class");
     }
     const std::string label_name = o.label_column.empty() ? nnfs::read_csv_header(path).back() : o.label_column;
     std::vector<std::string> class_names = o.class_names.empty() ? bundled_class_names(o.data) : o.class_names;

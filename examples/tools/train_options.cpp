@@ -26,7 +26,8 @@ training
   --lr X                 learning rate in (0, 100] (default 0.01 for sgd/momentum/nesterov, 0.001 for adam/adamw)
   --weight-decay X       >= 0 (default 0; adamw 0.01)
   --epochs N             in [1, 1000000] (default 50)
-  --batch-size N         in [1, 1000000] (default 32)
+  --batch-size N         in [1, 1000000] (default 32); with --batchnorm a last batch of one sample is
+                         skipped (BatchNorm cannot train on one)
   --seed N               seeds the split, the shuffling and the initialisation (default 42)
   --threads N            kernel threads (default: the library's)
 output

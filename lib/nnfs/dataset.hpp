@@ -27,8 +27,10 @@ struct Dataset {
 // Reads a CSV file: a header row of column names, then one sample per row, all numeric; a field may be
 // quoted ("a,b" one field, "" a quote inside; not across lines), names and values are trimmed. The label
 // column is `label_column` (by name) or, when empty, the last column; its values must be integer
-// class indices >= 0 that fit int32_t. Any problem (missing file, empty file, unknown label column or
-// one named twice, short or long row, bad number, bad label) is an nnfs::Error naming the file, the
+// class indices >= 0 that fit int32_t. Column names must be unique (columns are found by name). A
+// value too small for float32 reads as zero, as a float32 conversion rounds it (1e-50); one too large
+// for it, inf and nan are errors. Any problem (missing file, empty file, unknown label column, two
+// columns of one name, short or long row, bad number, bad label) is an nnfs::Error naming the file, the
 // line and the column.
 Dataset read_csv(const std::string& path, const std::string& label_column = {});
 

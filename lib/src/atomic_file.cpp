@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <system_error>
 
 #include "nnfs/error.hpp"
 
@@ -19,13 +21,17 @@ void write_file_atomically(const std::string& path, const void* data, size_t siz
     const size_t base = slash == std::string::npos ? 0 : slash + 1;
     const size_t keep = path.size() - base + suffix.size() > 255 ? 255 - suffix.size() : path.size() - base;
     const std::string tmp = path.substr(0, base + keep) + suffix;
+    // Each failure names the target and the system's reason (errno, saved before cleanup can change it).
+    const auto reason = [](int err) { return std::generic_category().message(err); };
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) fail(operation, ": cannot create '", tmp, "' (beside '", path, "')");
-    const bool written = std::fwrite(data, 1, size, f) == size && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-    const bool closed = std::fclose(f) == 0;
-    if (!written || !closed || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (!f) fail(operation, ": cannot create '", path, "': ", reason(errno), " (creating its temporary '", tmp, "')");
+    int err = 0;
+    if (std::fwrite(data, 1, size, f) != size || std::fflush(f) != 0 || ::fsync(::fileno(f)) != 0) err = errno;
+    if (std::fclose(f) != 0 && err == 0) err = errno;
+    if (err == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+    if (err != 0) {
         std::remove(tmp.c_str());
-        fail(operation, ": cannot write '", path, "'");
+        fail(operation, ": cannot write '", path, "': ", reason(err));
     }
 }
 

@@ -1,10 +1,13 @@
 // CSV reading: strict, with error positions (file:line, column name).
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "atomic_file.hpp"
 #include "nnfs/dataset.hpp"
@@ -57,14 +60,55 @@ std::string trim(std::string s) {
     return s.substr(first, last - first + 1);
 }
 
-// Parses the whole field as a finite float (false if it is not one).
-bool parse_float(const std::string& text, float& value) {
-    if (text.empty()) return false;
+// Whether a decimal number that from_chars matched (sign, digits, optional point and fraction, optional
+// exponent) is below 1 in magnitude: the position of its first nonzero digit plus its exponent. Tells
+// an underflow from an overflow when even a double cannot hold the value (1e-400, 1e400).
+bool magnitude_below_one(std::string_view number) {
+    size_t i = number.empty() || (number[0] != '-' && number[0] != '+') ? 0 : 1;
+    bool seen_point = false, seen_digit = false;  // (seen_digit: a nonzero digit)
+    int64_t int_digits = 0, frac_zeros = 0;  // digits from the first nonzero one to the point; zeros after it
+    for (; i < number.size() && (std::isdigit(static_cast<unsigned char>(number[i])) || number[i] == '.'); ++i) {
+        const char c = number[i];
+        if (c == '.') {
+            seen_point = true;
+        } else if (!seen_point) {
+            if (seen_digit || c != '0') ++int_digits, seen_digit = true;
+        } else if (!seen_digit) {
+            if (c == '0') ++frac_zeros;
+            else seen_digit = true;
+        }
+    }
+    // decimal exponent of the first nonzero digit, without the written exponent
+    const int64_t order = int_digits > 0 ? int_digits - 1 : -(frac_zeros + 1);
+    int64_t exponent = 0;
+    if (i < number.size() && (number[i] == 'e' || number[i] == 'E')) {
+        const bool negative = ++i < number.size() && number[i] == '-';
+        if (i < number.size() && (number[i] == '-' || number[i] == '+')) ++i;
+        for (; i < number.size() && std::isdigit(static_cast<unsigned char>(number[i])); ++i)
+            exponent = std::min<int64_t>(exponent * 10 + (number[i] - '0'), int64_t{1} << 40);
+        if (negative) exponent = -exponent;
+    }
+    return order + exponent < 0;
+}
+
+// Parses the whole field as a finite float32. A value too small for float32 rounds to zero of its sign,
+// as a float32 conversion does (1e-50 is valid data: NumPy and PyTorch read it as 0); a value too large
+// for it, and inf and nan, are errors, whose text says which. Returns "" or that error.
+std::string parse_float(const std::string& text, float& value) {
     const char* begin = text.data();
     const char* end = begin + text.size();
-    if (*begin == '+') ++begin;  // from_chars does not take a leading '+'
-    const auto [ptr, ec] = std::from_chars(begin, end, value);
-    return ec == std::errc{} && ptr == end && std::isfinite(value);
+    if (begin != end && *begin == '+') ++begin;  // from_chars does not take a leading '+'
+    auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (begin == end || ptr != end) return "is not a finite number";
+    if (ec == std::errc::result_out_of_range) {  // the value is unchanged: tell underflow from overflow
+        if (!magnitude_below_one(std::string_view(begin, static_cast<size_t>(end - begin))))
+            return "is out of float32's range (largest magnitude about 3.4e38)";
+        value = *begin == '-' ? -0.0f : 0.0f;
+        return {};
+    }
+    if (ec != std::errc{}) return "is not a finite number";
+    if (!std::isfinite(value)) return "is not a finite number";
+    return {};
 }
 
 // Parses the whole field as a class index: an integer >= 0 that fits int32_t, written as one ("3") or
@@ -102,6 +146,12 @@ std::vector<std::string> open_csv(std::ifstream& in, const std::string& path, co
     if (trim(line).empty()) fail(operation, ": '", path, "' is empty (no header row)");
     std::vector<std::string> header = split_fields(line, path, 1);
     for (auto& h : header) h = trim(h);
+    // Columns are found by name (the label column, nnfs-predict's features), so a name must say which.
+    std::unordered_map<std::string_view, size_t> first;
+    for (size_t c = 0; c < header.size(); ++c) {
+        const auto [it, added] = first.emplace(header[c], c);
+        if (!added) fail(path, ":1: columns ", it->second + 1, " and ", c + 1, " are both named '", header[c], "'");
+    }
     return header;
 }
 
@@ -128,7 +178,7 @@ int64_t read_rows(std::ifstream& in, const std::string& path, const std::vector<
 // A feature field's value; an nnfs::Error naming the file, line and column unless it is a finite float.
 float feature_value(const std::string& path, int64_t line_no, const std::string& column, const std::string& text) {
     float v = 0.0f;
-    if (!parse_float(text, v)) fail(path, ":", line_no, ": column '", column, "': '", text, "' is not a finite number");
+    if (const std::string why = parse_float(text, v); !why.empty()) fail(path, ":", line_no, ": column '", column, "': '", text, "' ", why);
     return v;
 }
 
@@ -145,13 +195,7 @@ Dataset read_csv(const std::string& path, const std::string& label_column) {
     if (header.size() < 2) fail(path, ":1: header has ", header.size(), " column(s), need features and a label");
     size_t label = header.size() - 1;
     if (!label_column.empty()) {
-        label = header.size();
-        for (size_t c = 0; c < header.size(); ++c) {
-            if (header[c] != label_column) continue;
-            // Two columns of that name: either choice would silently train on the other as a feature.
-            if (label != header.size()) fail(path, ":1: columns ", label + 1, " and ", c + 1, " are both named '", label_column, "'");
-            label = c;
-        }
+        label = static_cast<size_t>(std::find(header.begin(), header.end(), label_column) - header.begin());  // (names are unique)
         if (label == header.size()) fail(path, ":1: no column named '", label_column, "'");
     }
 

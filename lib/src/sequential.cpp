@@ -136,8 +136,10 @@ Shape Sequential::output_shape(const Shape& input) const {
 
 std::string Sequential::summary(const Shape& input) const {
     std::ostringstream os;
-    os << std::left << std::setw(4) << "#" << std::setw(32) << "layer" << std::setw(16) << "output shape" << std::right
-       << std::setw(12) << "parameters" << '\n';
+    // Columns of 4, 32 and 16 characters, each followed by at least one space however long its text (a
+    // nested Sequential's name runs past 32), then the count right-aligned in 12.
+    os << std::left << std::setw(3) << "#" << ' ' << std::setw(31) << "layer" << ' ' << std::setw(15) << "output shape" << ' '
+       << std::right << std::setw(11) << "parameters" << '\n';
     os << std::string(64, '-') << '\n';
     Shape s = input;
     int64_t total = 0;
@@ -145,8 +147,8 @@ std::string Sequential::summary(const Shape& input) const {
         s = modules_[i]->output_shape(s);
         const int64_t n = modules_[i]->parameter_count();
         total += n;
-        os << std::left << std::setw(4) << i << std::setw(32) << modules_[i]->name() << std::setw(16) << s.str()
-           << std::right << std::setw(12) << n << '\n';
+        os << std::left << std::setw(3) << i << ' ' << std::setw(31) << modules_[i]->name() << ' ' << std::setw(15) << s.str()
+           << ' ' << std::right << std::setw(11) << n << '\n';
     }
     os << std::string(64, '-') << '\n';
     os << "input " << input << ", output " << s << ", " << total << " trainable parameters (" << std::fixed
