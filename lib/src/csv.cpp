@@ -98,16 +98,14 @@ std::string parse_float(const std::string& text, float& value) {
     const char* begin = text.data();
     const char* end = begin + text.size();
     if (begin != end && *begin == '+') ++begin;  // from_chars does not take a leading '+'
-    auto [ptr, ec] = std::from_chars(begin, end, value);
-    if (begin == end || ptr != end) return "is not a finite number";
-    if (ec == std::errc::result_out_of_range) {  // the value is unchanged: tell underflow from overflow
+    const auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (begin != end && ptr == end && ec == std::errc::result_out_of_range) {  // value unchanged: which way?
         if (!magnitude_below_one(std::string_view(begin, static_cast<size_t>(end - begin))))
             return "is out of float32's range (largest magnitude about 3.4e38)";
         value = *begin == '-' ? -0.0f : 0.0f;
         return {};
     }
-    if (ec != std::errc{}) return "is not a finite number";
-    if (!std::isfinite(value)) return "is not a finite number";
+    if (begin == end || ptr != end || ec != std::errc{} || !std::isfinite(value)) return "is not a finite number";
     return {};
 }
 
