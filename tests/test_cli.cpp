@@ -412,6 +412,15 @@ TEST_CASE("tool helpers: architecture strings, command lines, SVG escaping") {
     const ModelSpec back = ModelSpec::parse(spec.str());
     CHECK(back.str() == spec.str());
     CHECK(back.dropout == spec.dropout);
+    // The shortest text that reads back exactly (a user trial saw "dropout=0.20000000000000001").
+    CHECK(spec.str().find(" dropout=0.1") != std::string::npos);
+    CHECK(spec.str().ends_with(" dropout=0.1"));
+    for (double p : {0.2, 1.0 / 3.0, 0.30000000000000004, 0.0, 5e-324}) {
+        ModelSpec q = spec;
+        q.dropout = p;
+        CAPTURE(q.str());
+        CHECK(ModelSpec::parse(q.str()).dropout == p);
+    }
     nnfs::Sequential net;
     build_model(back, net);
     // Per hidden layer: Linear, BatchNorm1d, Tanh, Dropout; then the output Linear.

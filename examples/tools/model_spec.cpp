@@ -1,5 +1,7 @@
 #include "model_spec.hpp"
 
+#include <charconv>
+#include <string_view>
 #include <limits>
 #include <sstream>
 
@@ -30,10 +32,12 @@ std::string ModelSpec::str() const {
     os << "mlp inputs=" << inputs << " hidden=";
     if (hidden.empty()) os << "none";
     for (size_t i = 0; i < hidden.size(); ++i) os << (i ? "," : "") << hidden[i];
-    // max_digits10 keeps the dropout probability exact through a round trip.
-    os.precision(17);
+    // The shortest text that reads back as the same double: the dropout probability stays exact through a
+    // round trip, and 0.2 prints as 0.2 (not 0.20000000000000001, as 17 digits would).
+    char p[32];
+    const auto printed = std::to_chars(p, p + sizeof p, dropout);
     os << " classes=" << classes << " activation=" << activation << " batchnorm=" << (batchnorm ? 1 : 0)
-       << " dropout=" << dropout;
+       << " dropout=" << std::string_view(p, static_cast<size_t>(printed.ptr - p));
     return os.str();
 }
 
