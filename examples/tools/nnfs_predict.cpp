@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -62,20 +63,17 @@ PredictOptions parse_options(int argc, const char* const* argv) try {
 }
 
 // The features in the model's column order, found by name: a CSV may order its columns differently
-// (taken by position, they would give wrong predictions without a word). By position when the model
-// file has no names (format version 1) or its names repeat.
+// (taken by position, they would give wrong predictions without a word). read_csv_features refuses a CSV
+// whose names repeat. By position when the model file has no names (format version 1) or its names
+// repeat (a file written before nnfs-train refused such CSVs).
 nnfs::Tensor columns_by_name(const nnfs::Tensor& x, const std::vector<std::string>& names,
                              const std::vector<std::string>& wanted, const std::string& csv) {
-    const auto count = [](const std::vector<std::string>& v, const std::string& name) { return std::count(v.begin(), v.end(), name); };
-    if (wanted.empty() || std::any_of(wanted.begin(), wanted.end(), [&](const std::string& n) { return count(wanted, n) > 1; }))
-        return x;
+    if (wanted.empty() || std::set<std::string>(wanted.begin(), wanted.end()).size() != wanted.size()) return x;
     std::vector<int64_t> source;
     for (const std::string& name : wanted) {
-        if (count(names, name) != 1) {
-            fail("'", csv, "' has ", count(names, name) ? "more than one column" : "no column", " named '", name,
-                 "', a feature the model was trained on");
-        }
-        source.push_back(std::find(names.begin(), names.end(), name) - names.begin());
+        const auto at = std::find(names.begin(), names.end(), name);
+        if (at == names.end()) fail("'", csv, "' has no column named '", name, "', a feature the model was trained on");
+        source.push_back(at - names.begin());
     }
     const int64_t rows = x.size(0), cols = x.size(1);
     nnfs::Tensor out({rows, cols});
