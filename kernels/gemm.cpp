@@ -58,6 +58,13 @@ bool dot_nt_pays(const GemmArgs& g) {
     return g.M <= max_m;
 }
 
+// The no-copy path (op(B) = B read in place, nothing packed) streams all of B from L2 once per strip
+// of rows: it pays while B stays there.
+constexpr int64_t kNoCopyMaxB = int64_t{1} << 18;  // floats of B (1 MiB; L2 is 2 MiB here)
+bool nocopy_pays(const GemmArgs& g, const GemmIsa& isa) {
+    return g.ta == Trans::No && g.N > isa.nr_narrow && g.K * g.N <= kNoCopyMaxB;
+}
+
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Share of useful work when `tiles` tiles are dealt to `threads` threads.
@@ -131,6 +138,11 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     const bool direct = gemm_path == GemmPath::Auto
                             ? macs <= kDirectMaxMacs || (narrow ? K <= kDirectMaxNarrowK : K * N <= kDirectMaxB)
                             : gemm_path == GemmPath::Direct || gemm_path == GemmPath::NarrowDot;
+    if (isa->nocopy && tb == Trans::No &&
+        (gemm_path == GemmPath::NoCopy || (gemm_path == GemmPath::Auto && !direct && nocopy_pays(g, *isa)))) {
+        split_among_threads(M, isa->nocopy_r, threads, [&](int64_t m0, int64_t m1) { isa->nocopy(g, m0, m1); });
+        return;
+    }
     if (direct) {  // rows split at multiples of the tile height
         const int64_t r = narrow ? isa->direct_r_narrow : isa->direct_r;
         split_among_threads(M, r, threads, [&](int64_t m0, int64_t m1) { isa->direct(g, m0, m1); });

@@ -402,18 +402,19 @@ TEST_CASE("sgemm direct path: op(B) read in place gives the copy's bits") {
 // A forced path over every ISA, both op(B), and the grid Ns x Ks x Ms, with alpha, beta, leading-dimension
 // pads, bias and activation varied from case to case.
 static void check_path_grid(k::detail::GemmPath path, std::initializer_list<int64_t> Ns, std::initializer_list<int64_t> Ks,
-                     std::initializer_list<int64_t> Ms) {
+                     std::initializer_list<int64_t> Ms, std::initializer_list<Trans> tas = {Trans::No}) {
     Restore restore;
     k::detail::gemm_path = path;
     uint32_t n = 0;
     for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
+        for (Trans ta : tas)
         for (Trans tb : kTrans)
             for (int64_t N : Ns)
                 for (int64_t K : Ks)
                     for (int64_t M : Ms) {
                         ++n;
-                        const Case c{.tb = tb, .M = M, .N = N, .K = K,
+                        const Case c{.ta = ta, .tb = tb, .M = M, .N = N, .K = K,
                                      .alpha = n % 3 == 0 ? 1.0f : -0.75f, .beta = n % 4 == 0 ? 0.0f : 1.5f,
                                      .pad_a = n % 2 == 0 ? 5 : 0, .pad_b = n % 3 == 0 ? 1 : 0, .pad_c = n % 5 == 0 ? 3 : 0,
                                      .bias = n % 3 == 1,
@@ -449,10 +450,18 @@ TEST_CASE("sgemm dot path (NT): rows around its 6-row tiles, N around its 4 colu
     }
 }
 
-TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both paths") {
+// op(B) = B on AVX-512, nothing packed: strips of 8 rows (the last one copied k-major), tiles of 48
+// columns read in place (the last columns copied, zero-padded, onto 1, 2 or 3 vectors), every k in one
+// accumulator. Forced for every shape and both op(A) (other ISAs and op(B) = B^T: the packed path).
+TEST_CASE("sgemm no-copy path: rows around its 8-row strips, N around its 16-float vectors and 48-column tiles") {
+    check_path_grid(k::detail::GemmPath::NoCopy, {1, 15, 16, 17, 31, 33, 47, 48, 49, 64, 95, 97},
+                    {1, 2, 17, 100}, {1, 4, 7, 8, 9, 16, 23}, {Trans::No, Trans::Yes});
+}
+
+TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, packed, direct and no-copy paths") {
     Restore restore;
     for (Isa isa : runnable_isas(false)) {
-        for (auto path : {k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
+        for (auto path : {k::detail::GemmPath::Packed, k::detail::GemmPath::Direct, k::detail::GemmPath::NoCopy}) {
             k::set_max_isa(isa);
             k::detail::gemm_path = path;
             const k::detail::GemmIsa* gi = k::detail::gemm_isa(isa);
@@ -477,16 +486,16 @@ TEST_CASE("sgemm: shipped blocking at block edges and primes up to 1000, both pa
     }
 }
 
-TEST_CASE("sgemm_fused: bias and activation epilogues on the direct and packed paths") {
+TEST_CASE("sgemm_fused: bias and activation epilogues on the direct, packed and no-copy paths") {
     Restore restore;
     const Activation acts[] = {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh};
     struct Shape {
         int64_t M, N, K;
     };
-    // Every shape on both paths; 45x70x600 puts the packed path's epilogue on the last of several kc blocks.
+    // Every shape on every path; 45x70x600 puts the packed path's epilogue on the last of several kc blocks.
     const Shape shapes[] = {{32, 16, 4}, {17, 5, 3}, {64, 128, 100}, {45, 70, 600}};
     for (Isa isa : runnable_isas(false)) {
-        for (auto path : {k::detail::GemmPath::Packed, k::detail::GemmPath::Direct}) {
+        for (auto path : {k::detail::GemmPath::Packed, k::detail::GemmPath::Direct, k::detail::GemmPath::NoCopy}) {
             k::set_max_isa(isa);
             k::detail::gemm_path = path;
             uint32_t n = 0;
@@ -559,7 +568,7 @@ TEST_CASE("sgemm: alpha = 0 reads neither A nor B (as BLAS): C = act(beta C + bi
     }
 }
 
-TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
+TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, every path") {
     Restore restore;
     struct Shape {
         Trans ta, tb;
@@ -575,6 +584,8 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
         {Trans::No, Trans::No, 600, 12, 1500},
         // the dot path: 11 row tiles (the last of one row), two blocks of B's rows
         {Trans::No, Trans::Yes, 61, 253, 800},
+        // the no-copy path (Auto: op(B) = B, op(A) = A, B within L2): 25 strips and 3 rows, 2 tiles and 4 columns
+        {Trans::No, Trans::No, 203, 100, 130},
     };
     // Case n of a shape (odd n: beta 0, no bias, identity; even n: beta 0.5, bias, act) against the
     // reference on 1 and on 2 threads, and the two results bitwise equal.
@@ -589,7 +600,7 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, both paths") {
     };
     for (Isa isa : runnable_isas(false)) {
         for (auto path : {k::detail::GemmPath::Auto, k::detail::GemmPath::Packed, k::detail::GemmPath::Direct,
-                          k::detail::GemmPath::NarrowDot, k::detail::GemmPath::DotNT}) {
+                          k::detail::GemmPath::NarrowDot, k::detail::GemmPath::DotNT, k::detail::GemmPath::NoCopy}) {
             k::set_max_isa(isa);
             k::detail::gemm_path = path;
             uint32_t n = 0;

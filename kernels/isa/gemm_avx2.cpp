@@ -25,6 +25,6 @@ void small_m(const GemmArgs& g, int64_t n0, int64_t n1) { simd::gemm_small_m<Arc
 
 }  // namespace
 
-const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, MR_NARROW, 8, &packed_narrow, 8, 6, &direct, &small_m, 0, nullptr};
+const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, MR_NARROW, 8, &packed_narrow, 8, 6, &direct, &small_m, 0, nullptr, 0, nullptr};
 
 }  // namespace nnfs::kernels::detail

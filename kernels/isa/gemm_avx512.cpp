@@ -3,6 +3,7 @@
 #include "simd/gemm_dot_nt.hpp"
 #include "simd/gemm_kernel.hpp"
 #include "simd/gemm_narrow_dot.hpp"
+#include "simd/gemm_nocopy.hpp"
 #include "simd/gemm_small_m.hpp"
 
 namespace nnfs::kernels::detail {
@@ -41,9 +42,12 @@ void direct(const GemmArgs& g, int64_t m0, int64_t m1) {
 // Small-M path: 16 vector accumulators.
 void small_m(const GemmArgs& g, int64_t n0, int64_t n1) { simd::gemm_small_m<Arch, 16>(g, n0, n1); }
 void dot_nt(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_dot_nt<Arch>(g, m0, m1); }
+// No-copy path: strips of 8 rows x 3 vectors.
+constexpr int NOCOPY_R = 8;
+void nocopy(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_nocopy<Arch, NOCOPY_R, 3>(g, m0, m1); }
 
 }  // namespace
 
-const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct, &small_m, simd::kDotRows, &dot_nt};
+const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct, &small_m, simd::kDotRows, &dot_nt, NOCOPY_R, &nocopy};
 
 }  // namespace nnfs::kernels::detail

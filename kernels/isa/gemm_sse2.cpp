@@ -25,6 +25,6 @@ void small_m(const GemmArgs& g, int64_t n0, int64_t n1) { simd::gemm_small_m<Arc
 
 }  // namespace
 
-const GemmIsa gemm_sse2{"sse2 6x8", MR, NV * 4, &blocking, &packed, MR_NARROW, 4, &packed_narrow, 6, 4, &direct, &small_m, 0, nullptr};
+const GemmIsa gemm_sse2{"sse2 6x8", MR, NV * 4, &blocking, &packed, MR_NARROW, 4, &packed_narrow, 6, 4, &direct, &small_m, 0, nullptr, 0, nullptr};
 
 }  // namespace nnfs::kernels::detail

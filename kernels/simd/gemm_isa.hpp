@@ -73,6 +73,11 @@ struct GemmIsa {
     // in tiles of dot_r rows. Any row split gives identical results.
     int dot_r;
     void (*dot_nt)(const GemmArgs& g, int64_t m0, int64_t m1);
+    // No-copy path for op(B) = B (null where the ISA has none): op(A) and B read in place, nothing packed
+    // (kernels/simd/gemm_nocopy.hpp), over the rows C[m0:m1, :], in strips of nocopy_r rows (m0 a
+    // multiple of it). Any such row split gives identical results.
+    int nocopy_r;
+    void (*nocopy)(const GemmArgs& g, int64_t m0, int64_t m1);
 };
 
 // Rows of C up to which sgemm takes the small-M path (batch-1 inference, tiny batches).
@@ -91,8 +96,9 @@ namespace nnfs::kernels::detail {
 // too); Packed and Direct force those paths for every M (Direct: its tiles, never the narrow dot
 // kernel); NarrowDot forces AVX-512's narrow dot-product kernel where it applies (op(A) = A, N <= 12),
 // the direct path elsewhere and on other instruction sets; DotNT forces AVX-512's dot-product path for
-// op(A) = A, op(B) = B^T, Auto's choice elsewhere.
-enum class GemmPath { Auto, Packed, Direct, SmallM, NarrowDot, DotNT };
+// op(A) = A, op(B) = B^T, Auto's choice elsewhere; NoCopy forces AVX-512's no-copy path for op(B) = B
+// (every M), Auto's choice elsewhere.
+enum class GemmPath { Auto, Packed, Direct, SmallM, NarrowDot, DotNT, NoCopy };
 extern GemmPath gemm_path;
 
 // The dispatched SGEMM (kernels/gemm.cpp): the table's sgemm_fused entry.

@@ -42,7 +42,8 @@ using detail::GemmBlocking;
 // ---------------------------------------------------------------------------------------------
 // Per-thread packing buffer: 64-byte aligned, grown once, reused by every later call (Id: 0 the packed
 // B panel, 1 the packed A block, 2 the direct path's copy of op(B), 3 its copy of a partial A tile, 4 the
-// small-M path's copy of op(A) = A^T, 5 the narrow dot kernel's packed op(B)).
+// small-M path's copy of op(A) = A^T, 5 the narrow dot kernel's packed op(B), 6 the no-copy path's last
+// columns of B, 7 its last rows of op(A)).
 template <class Arch, int Id>
 struct Scratch {
     float* data = nullptr;
@@ -148,7 +149,8 @@ NNFS_ALWAYS_INLINE void store_tile(xsimd::batch<float, Arch> (&c)[MR][NV], float
 //   acc(i, j) = sum_k a(i, k) b(k, j),  a(i, k) = A[k csa + i],  b(k, j) = Bp[k ldb + j]
 // (a packed A micro-panel has csa = MR, a packed B micro-panel ldb = NR; op(B) read in place has
 // ldb = its row stride), then writes C[i ldc + j] = act(alpha acc + beta C + bias[j]) for the full tile.
-// PrefetchC: touch the C tile before the k loop (the packed path, where C is cold).
+// PrefetchC: touch the C tile before the k loop (the packed and no-copy paths, where C is cold), and
+// prefetch B (and A, k-major only) ahead in the loop.
 // RowA: A is read in place row by row instead, a(i, k) = A[i csa + k] (csa is then the row stride).
 template <class Arch, int MR, int NV, bool PrefetchC, bool RowA = false>
 struct MicroKernel {
@@ -174,7 +176,7 @@ struct MicroKernel {
             if constexpr (PrefetchC) {  // (past the end of a panel: a harmless hint)
 #pragma GCC unroll 8
                 for (int v = 0; v < NV; v += kVecsPerLine) __builtin_prefetch(Bp + NNFS_GEMM_PREFETCH_B * ldb + v * W, 0, 3);
-                if constexpr (kPrefetchA) __builtin_prefetch(A + NNFS_GEMM_PREFETCH_A * csa, 0, 3);
+                if constexpr (kPrefetchA && !RowA) __builtin_prefetch(A + NNFS_GEMM_PREFETCH_A * csa, 0, 3);
             }
             V b[NV];
 #pragma GCC unroll 8
