@@ -23,8 +23,10 @@ namespace {
 // move by <= lr per step (Adam) or lr |g| (SGD), so after 15 steps the drift stays far below rtol 1e-5 of
 // the value. atol covers values passing near zero: 1e-6 for p0, which is O(1) (~10 ulps), and 1e-8 for
 // p1, which starts at O(0.01) so that the comparison is nearly a relative check of the updates.
+// late: p1 has no gradient (has_grad false, grad zero, as after zero_grad(true)) for its first `late`
+// steps.
 template <class Make>
-void check_trajectory(const GoldenFile& g, nnfs::test::Deviation& dev, const std::string& name, Make make) {
+void check_trajectory(const GoldenFile& g, nnfs::test::Deviation& dev, const std::string& name, Make make, int64_t late = 0) {
     CAPTURE(name);
     nnfs::Parameter p0("p0", g.tensor("p0")), p1("p1", g.tensor("p1"));
     std::unique_ptr<nnfs::Optimizer> opt = make(std::vector<nnfs::Parameter*>{&p0, &p1});
@@ -35,9 +37,10 @@ void check_trajectory(const GoldenFile& g, nnfs::test::Deviation& dev, const std
     for (int64_t t = 0; t < steps; ++t) {
         // The optimizer must only read grads: set them afresh each step, as the generator does.
         assign(p0.grad, Tensor::from(p0.value.shape(), row(grad0, t)));
-        assign(p1.grad, Tensor::from(p1.value.shape(), row(grad1, t)));
+        assign(p1.grad, t < late ? Tensor::zeros(p1.value.shape()) : Tensor::from(p1.value.shape(), row(grad1, t)));
         // Assigned gradients exist (PyTorch: p.grad is not None), the all-zero step's included.
-        p0.has_grad = p1.has_grad = true;
+        p0.has_grad = true;
+        p1.has_grad = t >= late;
         opt->step();
         const std::string step = name + " step " + std::to_string(t + 1);
         dev.check(p0.value.span(), row(want0, t), 1e-5, 1e-6, step + " p0");
@@ -72,6 +75,41 @@ TEST_CASE("Adam and AdamW trajectories match PyTorch") {
             check_trajectory(g, dev, name, [&](std::vector<nnfs::Parameter*> ps) { return std::make_unique<nnfs::Adam>(ps, o); });
         }
     }
+}
+
+// Found by a differential test against PyTorch: Adam kept one step count for all parameters, so a
+// parameter whose first gradient came after others' steps had its bias corrections from the shared count
+// (0.04 off after 3 steps). PyTorch counts per parameter, as do momentum buffers (SGD's was right).
+TEST_CASE("a parameter whose first gradient comes late starts its own optimizer state then, as PyTorch") {
+    const GoldenFile g(nnfs::test::golden_path("optimizers.txt"));
+    nnfs::test::Deviation dev("late start");
+    const auto late = static_cast<int64_t>(g.tensor("late_steps").data()[0]);
+    REQUIRE(late >= 2);
+    const Tensor ha = g.tensor("late_adam_wd.hparams"), hw = g.tensor("late_adamw_wd.hparams"),
+                 hs = g.tensor("late_sgd_nesterov_wd.hparams");
+    const float* v = ha.data();  // [lr, beta1, beta2, eps, weight_decay]
+    const nnfs::AdamOptions a{.lr = v[0], .beta1 = v[1], .beta2 = v[2], .eps = v[3], .weight_decay = v[4]};
+    check_trajectory(g, dev, "late_adam_wd", [&](std::vector<nnfs::Parameter*> ps) { return std::make_unique<nnfs::Adam>(ps, a); }, late);
+    v = hw.data();
+    const nnfs::AdamWOptions w{.lr = v[0], .beta1 = v[1], .beta2 = v[2], .eps = v[3], .weight_decay = v[4]};
+    check_trajectory(g, dev, "late_adamw_wd", [&](std::vector<nnfs::Parameter*> ps) { return std::make_unique<nnfs::AdamW>(ps, w); }, late);
+    v = hs.data();  // [lr, momentum, nesterov, weight_decay]
+    const nnfs::SGDOptions s{.lr = v[0], .momentum = v[1], .nesterov = v[2] != 0.0f, .weight_decay = v[3]};
+    check_trajectory(g, dev, "late_sgd_nesterov_wd", [&](std::vector<nnfs::Parameter*> ps) { return std::make_unique<nnfs::SGD>(ps, s); }, late);
+    // The counts themselves: p0 stepped every time, p1 from its first gradient on.
+    nnfs::Parameter p0("p0", Tensor::zeros({2})), p1("p1", Tensor::zeros({3}));
+    nnfs::Adam opt({&p0, &p1});
+    for (int t = 0; t < 3; ++t) {
+        p0.grad.data()[0] = 1.0f;
+        p0.has_grad = true;
+        if (t == 2) {
+            p1.grad.data()[0] = 1.0f;
+            p1.has_grad = true;
+        }
+        opt.step();
+    }
+    CHECK(opt.step_count(0) == 3);
+    CHECK(opt.step_count(1) == 1);
 }
 
 TEST_CASE("default options are PyTorch's") {

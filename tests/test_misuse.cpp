@@ -192,8 +192,10 @@ TEST_CASE("step() with no gradients") {
     }
     check_equal(l.weight().value, w0, "weight");
     check_equal(l.bias().value, b0, "bias");
-    CHECK(adam.step_count() == 0);
-    CHECK(adamw.step_count() == 0);
+    for (size_t i = 0; i < 2; ++i) {
+        CHECK(adam.step_count(i) == 0);
+        CHECK(adamw.step_count(i) == 0);
+    }
     for (const Tensor& v : sgd.velocity()) CHECK(all_zero(v));
     for (const Tensor& m : adam.exp_avg()) CHECK(all_zero(m));
 
@@ -208,7 +210,8 @@ TEST_CASE("step() with no gradients") {
         CHECK(a.value.data()[i] == doctest::Approx(0.8f).epsilon(1e-6));
         CHECK(b.value.data()[i] == 1.0f);
     }
-    CHECK(partial.step_count() == 2);
+    CHECK(partial.step_count(0) == 2);
+    CHECK(partial.step_count(1) == 0);  // torch: b has no state
     CHECK(a.has_grad);
     CHECK_FALSE(b.has_grad);
 
@@ -638,7 +641,7 @@ TEST_CASE("parameters resized after the optimizer was built") {
     check_error([&] { adam.step(); }, {"Adam: weight is [4, 3] but was [2, 3] when the optimizer was built"});
     check_error([&] { momentum.step(); }, {"SGD: weight is [4, 3] but was [2, 3] when the optimizer was built"});
     check_equal(l.bias().value, b0, "bias after the failed steps");
-    CHECK(adam.step_count() == 0);
+    CHECK((adam.step_count(0) == 0 && adam.step_count(1) == 0));
     // Plain SGD keeps no state: it updates the new shape, as torch does.
     plain.step();
     CHECK(l.weight().value.data()[11] == 0.5f);
@@ -722,7 +725,7 @@ TEST_CASE("optimizer state vectors emptied or cut short through their accessors"
     momentum.velocity().clear();
     check_error([&] { momentum.step(); }, {"SGD: velocity holds 0 tensors, expected one per parameter (2)"});
     check_equal(l.weight().value, w0, "weight after the refused steps");
-    CHECK(adam.step_count() == 0);
+    CHECK((adam.step_count(0) == 0 && adam.step_count(1) == 0));
     // Without momentum there is no velocity: one added by hand is not used.
     nnfs::SGD plain(l.parameters(), {.lr = 0.5f});
     plain.velocity().push_back(Tensor({7}));

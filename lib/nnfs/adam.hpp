@@ -2,9 +2,8 @@
 //   Adam:  g = grad + weight_decay p          AdamW: p = p (1 - lr weight_decay), g = grad
 //   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
 //   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
-// t counts the steps that updated some parameter (a parameter with no gradient is skipped: optimizer.hpp).
-// PyTorch counts per parameter; the two agree unless a parameter first gets a gradient after others
-// have been stepped (it then uses the shared t).
+// t counts the steps that updated this parameter, one count per parameter as in PyTorch (a parameter
+// with no gradient is skipped and its count stays: optimizer.hpp).
 #pragma once
 
 #include "nnfs/optimizer.hpp"
@@ -36,7 +35,9 @@ public:
     void set_lr(float lr) override;
     StateRefs state_refs() override;
     const AdamOptions& options() const { return options_; }
-    int64_t step_count() const { return step_; }
+    // Steps taken by parameter i (the one it was constructed with at that position): PyTorch's
+    // per-parameter state['step'].
+    int64_t step_count(size_t i) const { return steps_.at(i); }
     std::vector<Tensor>& exp_avg() { return m_; }
     std::vector<Tensor>& exp_avg_sq() { return v_; }
 
@@ -46,7 +47,7 @@ protected:
 private:
     AdamOptions options_;
     bool decoupled_;
-    int64_t step_ = 0;
+    std::vector<int64_t> steps_;  // per parameter
     std::vector<Tensor> m_, v_;
 };
 

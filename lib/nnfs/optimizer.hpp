@@ -4,8 +4,9 @@
 // As in PyTorch 1.13, step() skips a parameter that has no gradient (its grad would be None there):
 // one that no backward has reached since it was made or since zero_grad(true), and whose grad nobody
 // wrote (all zeros; a non-zero grad written by hand counts, and step() then marks it has_grad, so a
-// hand-written gradient that is all zeros from the start is the one case treated as None). Weight decay, momentum and Adam's moments then leave it exactly as it is; a step
-// where no parameter has a gradient changes nothing (Adam's step count included). After the default
+// hand-written gradient that is all zeros from the start is the one case treated as None). Weight decay,
+// momentum and Adam's moments and step count then leave it exactly as it is; a step where no parameter
+// has a gradient changes nothing. After the default
 // zero_grad() a parameter keeps its (zero) gradient and weight decay and momentum still move it, as in
 // PyTorch 1.13 (whose zero_grad defaults to set_to_none=False).
 #pragma once
@@ -31,7 +32,7 @@ public:
     virtual float lr() const = 0;
     virtual void set_lr(float lr) = 0;
     const char* name() const { return name_; }
-    // The optimizer's state (moments, momentum buffers, step count) keyed by parameter name, for checkpoints.
+    // The optimizer's state (moments, momentum buffers, step counts) keyed by parameter name, for checkpoints.
     virtual StateRefs state_refs() = 0;
 
 protected:

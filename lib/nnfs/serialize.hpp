@@ -19,7 +19,7 @@ void save(const Module& module, const std::string& path);
 void load(Module& module, const std::string& path);
 
 // A training checkpoint: the model ("model."), the optimizer's state ("optimizer.": moments, momentum
-// buffers, step count), the library generator's position (dropout masks, initialisations) and the
+// buffers, step counts), the library generator's position (dropout masks, initialisations) and the
 // number of completed epochs. Training resumed from it continues bitwise as if never interrupted
 // (restart a DataLoader at that epoch with DataLoader::set_epoch). Optimizer options such as lr are
 // the caller's and are not stored. load_checkpoint is all-or-nothing and returns the epoch count.

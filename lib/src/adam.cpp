@@ -1,7 +1,5 @@
 #include "nnfs/adam.hpp"
 
-#include <algorithm>
-
 #include "nnfs/kernels.hpp"
 
 namespace nnfs {
@@ -15,6 +13,7 @@ AdamFamily::AdamFamily(std::vector<Parameter*> params, const AdamOptions& option
     if (!(options.weight_decay >= 0.0f)) fail(name_, ": weight_decay ", options.weight_decay, ", expected >= 0");
     m_ = zeros_like_parameters();
     v_ = zeros_like_parameters();
+    steps_.assign(params_.size(), 0);
 }
 
 void AdamFamily::set_lr(float lr) {
@@ -27,25 +26,23 @@ StateRefs AdamFamily::state_refs() {
     for (size_t i = 0; i < params_.size(); ++i) {
         refs.tensors.emplace_back("exp_avg." + params_[i]->name, &m_[i]);
         refs.tensors.emplace_back("exp_avg_sq." + params_[i]->name, &v_[i]);
+        refs.integers.emplace_back("step." + params_[i]->name, &steps_[i]);
     }
-    refs.integers.emplace_back("step", &step_);
     return refs;
 }
 
 void AdamFamily::step() {
     check_gradients({{"exp_avg", &m_}, {"exp_avg_sq", &v_}});
-    // The step count advances only when some parameter is updated. PyTorch keeps one count per
-    // parameter; here all share one, which is the same whenever every parameter has a gradient at every
-    // step (every layer of a model reached by backward). A parameter that first gets a gradient later
-    // than the others uses the shared count in its bias correction.
-    if (std::none_of(params_.begin(), params_.end(), [](const Parameter* p) { return has_gradient(*p); })) return;
-    ++step_;
+    // Each parameter counts its own steps, as PyTorch's state['step']: the bias corrections of a
+    // parameter that first gets a gradient after others (a layer frozen, then unfrozen; a branch a
+    // backward did not reach) start from its own first step.
     for (size_t i = 0; i < params_.size(); ++i) {
         Parameter& p = *params_[i];
-        if (!has_gradient(p)) continue;  // PyTorch: grad is None, the parameter and its moments stay
+        if (!has_gradient(p)) continue;  // PyTorch: grad is None, the parameter, its moments and count stay
         p.has_grad = true;               // a grad written by hand now exists, as PyTorch's assigned p.grad
+        ++steps_[i];
         kernels::adam_update(p.value.data(), m_[i].data(), v_[i].data(), p.grad.data(), p.value.numel(), options_.lr,
-                             options_.beta1, options_.beta2, options_.eps, options_.weight_decay, decoupled_, step_);
+                             options_.beta1, options_.beta2, options_.eps, options_.weight_decay, decoupled_, steps_[i]);
     }
 }
 

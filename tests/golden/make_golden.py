@@ -232,6 +232,7 @@ def make_losses():
 
 # ---------------------------------------------------------------- Optimizers
 STEPS = 15
+LATE = 4
 
 
 def make_optimizers():
@@ -263,14 +264,16 @@ def make_optimizers():
             ("adamw_default", torch.optim.AdamW, dict()),
             ("adamw_wd", torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1))]
 
-    def trajectory(name, make):
+    # late: p1 has no gradient (None) for its first `late` steps, as a layer no backward reaches yet;
+    # its optimizer state (Adam's step count, momentum buffer) starts at its own first step.
+    def trajectory(name, make, late=0):
         a = p0.clone().requires_grad_()
         b = p1.clone().requires_grad_()
         opt = make([a, b])
         t0, t1 = [], []
         for t in range(STEPS):
             a.grad = g0[t].clone()
-            b.grad = g1[t].clone()
+            b.grad = g1[t].clone() if t >= late else None
             opt.step()
             t0.append(a.detach().clone())
             t1.append(b.detach().clone())
@@ -285,6 +288,16 @@ def make_optimizers():
         o = cls([torch.zeros(1, requires_grad=True)], **kw).defaults
         g.add(name + ".hparams", torch.tensor([o["lr"], o["betas"][0], o["betas"][1], o["eps"], o["weight_decay"]]))
         trajectory(name, lambda ps, cls=cls, kw=kw: cls(ps, **kw))
+    # p1 first gets a gradient at step LATE + 1 (hyperparameters as the configuration named after "late_")
+    g.add("late_steps", torch.tensor(float(LATE)))
+    for name, cls, kw in [("late_adam_wd", torch.optim.Adam, dict(lr=0.01, weight_decay=0.1)),
+                          ("late_adamw_wd", torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1))]:
+        o = cls([torch.zeros(1, requires_grad=True)], **kw).defaults
+        g.add(name + ".hparams", torch.tensor([o["lr"], o["betas"][0], o["betas"][1], o["eps"], o["weight_decay"]]))
+        trajectory(name, lambda ps, cls=cls, kw=kw: cls(ps, **kw), late=LATE)
+    kw = dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)
+    g.add("late_sgd_nesterov_wd.hparams", torch.tensor([kw["lr"], kw["momentum"], 1.0, kw["weight_decay"]]))
+    trajectory("late_sgd_nesterov_wd", lambda ps: torch.optim.SGD(ps, **kw), late=LATE)
     g.write()
 
 
