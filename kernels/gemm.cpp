@@ -1,12 +1,13 @@
 // The dispatched SGEMM: picks the implementation of the current instruction set, the small-M path for
-// C of at most kSmallMMax rows, the direct path for small problems, narrow C and small op(B), the
-// packed path otherwise, and splits C among OpenMP threads.
+// C of at most kSmallMMax rows, the dot-product path for x W^T at small batches, the direct path for
+// small problems, narrow C and small op(B), the no-copy path for A B with B within L2, the packed path
+// otherwise, and splits C among OpenMP threads.
 // Compiled for baseline x86-64; the arithmetic lives in kernels/isa/gemm_<isa>.cpp.
 //
 // Threads: C is cut into one rectangle per thread, along M at multiples of MR (the threads then share
 // the packed B panels, GemmTeam) or along N at multiples of NR (each thread runs the whole packed
-// algorithm on its columns with its own buffers); the direct path: along M at multiples of its tile
-// height. Tiles stay on one grid, the path and the kc blocks depend on the problem only (its shape, and
+// algorithm on its columns with its own buffers); the direct, dot-product and no-copy paths: along M at
+// multiples of their tile height. Tiles stay on one grid, the path and the kc blocks depend on the problem only (its shape, and
 // for the dot-product path the operands' alignment), never on the thread count, and K is never split
 // among threads, so every C element is computed by the same sequence of operations for any thread
 // count: results are bitwise identical.

@@ -435,7 +435,7 @@ TEST_CASE("sgemm narrow dot path: N 1..14, K around its 8-float blocks, rows aro
 // op(A) = A, op(B) = B^T on AVX-512: dot products of rows of A and B read in place, tiles of 6 rows x 4
 // columns with rows and columns past the edge clamped (computed, not stored), K in 16-float steps two
 // at a time (masked tail), B in blocks of rows that stay in L2 (K 1040, N 140: two blocks). Forced for
-// every shape (other ISAs and op(B) = B: Auto's path).
+// every shape (other ISAs and op(B) = B: the packed path).
 TEST_CASE("sgemm dot path (NT): rows around its 6-row tiles, N around its 4 columns, K around 16 and 32") {
     check_path_grid(k::detail::GemmPath::DotNT, {1, 2, 3, 4, 5, 7, 8, 13, 17, 31}, {1, 15, 16, 17, 33, 100},
                     {1, 5, 6, 7, 12, 13, 25});
@@ -452,7 +452,8 @@ TEST_CASE("sgemm dot path (NT): rows around its 6-row tiles, N around its 4 colu
 
 // op(B) = B on AVX-512, nothing packed: strips of 8 rows (the last one copied k-major), tiles of 48
 // columns read in place (the last columns copied, zero-padded, onto 1, 2 or 3 vectors), every k in one
-// accumulator. Forced for every shape and both op(A) (other ISAs and op(B) = B^T: the packed path).
+// accumulator. Forced for every shape and both op(A) (other ISAs and op(B) = B^T: the packed path; the
+// tolerance of check_case covers both).
 TEST_CASE("sgemm no-copy path: rows around its 8-row strips, N around its 16-float vectors and 48-column tiles") {
     check_path_grid(k::detail::GemmPath::NoCopy, {1, 15, 16, 17, 31, 33, 47, 48, 49, 64, 95, 97},
                     {1, 2, 17, 100}, {1, 4, 7, 8, 9, 16, 23}, {Trans::No, Trans::Yes});

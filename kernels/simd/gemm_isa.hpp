@@ -96,8 +96,8 @@ namespace nnfs::kernels::detail {
 // too); Packed and Direct force those paths for every M (Direct: its tiles, never the narrow dot
 // kernel); NarrowDot forces AVX-512's narrow dot-product kernel where it applies (op(A) = A, N <= 12),
 // the direct path elsewhere and on other instruction sets; DotNT forces AVX-512's dot-product path for
-// op(A) = A, op(B) = B^T, Auto's choice elsewhere; NoCopy forces AVX-512's no-copy path for op(B) = B
-// (every M), Auto's choice elsewhere.
+// op(A) = A, op(B) = B^T, and NoCopy AVX-512's no-copy path for op(B) = B (both for every M); where
+// those do not apply, the packed path.
 enum class GemmPath { Auto, Packed, Direct, SmallM, NarrowDot, DotNT, NoCopy };
 extern GemmPath gemm_path;
 
