@@ -9,9 +9,9 @@
 //   c(i, j) = sum_k a(i, k) b(k, j),  b(k, j) = B[k ldb + j] (NR floats of a row of B a step),
 //   a(i, k) = A[i lda + k] (op(A) = A: MR row streams) or A[k lda + i] (op(A) = A^T: MR floats a step).
 // The strip's rows of A stay in L1 while B streams from L2, prefetched 16 rows ahead (the micro-kernel's
-// PrefetchC), so B must fit in L2: the dispatcher takes this path only then. MR = 8 and NR = 48 (3 loads
-// and 8 broadcasts a step for 24 FMAs; the packed path's 14 x 32 streams B at 1 KiB strides past
-// L1's sets, measured below 8 x 48 here).
+// PrefetchC), so B must fit in L2: the dispatcher takes this path only then. MR = 8 and NR = 48: 3 loads
+// and 8 broadcasts a step for 24 FMAs, 2-4% above the packed path's 14 x 32 tile in this form
+// (bench/results/gemm-nocopy-2026-11-25.md).
 //
 // Edges: the last strip's rows (fewer than MR) are copied k-major into a zero-padded buffer (as a packed
 // A micro-panel) and run on the smallest register tile that covers them (packed_tile); the columns past
