@@ -22,7 +22,9 @@ void load(Module& module, const std::string& path);
 // buffers, step counts), the library generator's position (dropout masks, initialisations) and the
 // number of completed epochs. Training resumed from it continues bitwise as if never interrupted
 // (restart a DataLoader at that epoch with DataLoader::set_epoch). Optimizer options such as lr are
-// the caller's and are not stored. load_checkpoint is all-or-nothing and returns the epoch count.
+// the caller's and are not stored, nor are gradients (a resumed model has none: the runs agree while
+// every parameter gets a gradient in each step, or the loop clears with zero_grad(true)).
+// load_checkpoint is all-or-nothing and returns the epoch count.
 void save_checkpoint(const Module& module, const Optimizer& optimizer, int64_t epoch, const std::string& path);
 int64_t load_checkpoint(Module& module, Optimizer& optimizer, const std::string& path);
 
