@@ -60,10 +60,18 @@ bool dot_nt_pays(const GemmArgs& g) {
 }
 
 // The no-copy path (op(B) = B read in place, nothing packed) streams all of B from L2 once per strip
-// of rows: it pays while B stays there.
-constexpr int64_t kNoCopyMaxB = int64_t{1} << 18;  // floats of B (1 MiB; L2 is 2 MiB here)
+// of rows: it pays while B stays there (bench/results/gemm-nocopy-2026-11-25.md). With op(A) = A^T
+// each strip reads 8 floats of every row of A, lda apart, and B must be smaller: measured against the
+// packed path (interleaved, with oneDNN as the yardstick), TN 128x256x256 0.88 -> 1.00x oneDNN on one
+// thread, 0.84 -> 1.05 on two; 128x128x512 0.84 -> 1.01, 0.75 -> 1.05; 256^3 0.98 -> 0.96, 0.88 -> 0.96;
+// but M = 512 (256x256 B: 1.00 -> 0.92 on one thread) and B of 256x512 (0.85 on one thread) lose.
+constexpr int64_t kNoCopyMaxB = int64_t{1} << 18;   // floats of B, op(A) = A (1 MiB; L2 is 2 MiB here)
+constexpr int64_t kNoCopyMaxBT = int64_t{1} << 16;  // floats of B, op(A) = A^T
+constexpr int64_t kNoCopyMaxMT = 256;               // rows of C, op(A) = A^T
 bool nocopy_pays(const GemmArgs& g, const GemmIsa& isa) {
-    return g.ta == Trans::No && g.N > isa.nr_narrow && g.K * g.N <= kNoCopyMaxB;
+    if (g.N <= isa.nr_narrow) return false;
+    if (g.ta == Trans::No) return g.K * g.N <= kNoCopyMaxB;
+    return g.M <= kNoCopyMaxMT && g.K * g.N <= kNoCopyMaxBT;
 }
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }

@@ -585,8 +585,8 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, every path") {
         {Trans::No, Trans::No, 600, 12, 1500},
         // the dot path: 11 row tiles (the last of one row), two blocks of B's rows
         {Trans::No, Trans::Yes, 61, 253, 800},
-        // the no-copy path (Auto: op(B) = B, op(A) = A, B within L2): 25 strips and 3 rows, 2 tiles and 4 columns
-        {Trans::No, Trans::No, 203, 100, 130},
+        // the no-copy path (Auto: op(B) = B, B within L2): 25 strips and 3 rows, 2 tiles and 4 columns; op(A) = A^T
+        {Trans::No, Trans::No, 203, 100, 130}, {Trans::Yes, Trans::No, 203, 200, 250},
     };
     // Case n of a shape (odd n: beta 0, no bias, identity; even n: beta 0.5, bias, act) against the
     // reference on 1 and on 2 threads, and the two results bitwise equal.
