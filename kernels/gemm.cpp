@@ -1,6 +1,6 @@
 // The dispatched SGEMM: picks the implementation of the current instruction set, the small-M path for
 // C of at most kSmallMMax rows, the dot-product path for x W^T at small batches, the direct path for
-// small problems, narrow C and small op(B), the no-copy path for A B with B within L2, the packed path
+// small problems, narrow C and small op(B), the no-copy path for op(A) B with B within L2, the packed path
 // otherwise, and splits C among OpenMP threads.
 // Compiled for baseline x86-64; the arithmetic lives in kernels/isa/gemm_<isa>.cpp.
 //
