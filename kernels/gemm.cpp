@@ -7,10 +7,10 @@
 // Threads: C is cut into one rectangle per thread, along M at multiples of MR (the threads then share
 // the packed B panels, GemmTeam) or along N at multiples of NR (each thread runs the whole packed
 // algorithm on its columns with its own buffers); the direct, dot-product and no-copy paths: along M at
-// multiples of their tile height. Tiles stay on one grid, the path and the kc blocks depend on the problem only (its shape, and
-// for the dot-product path the operands' alignment), never on the thread count, and K is never split
-// among threads, so every C element is computed by the same sequence of operations for any thread
-// count: results are bitwise identical.
+// multiples of their tile height. Tiles stay on one grid, the path and the kc blocks depend on the
+// problem only (its shape, and for the dot-product path the operands' alignment), never on the thread
+// count, and K is never split among threads, so every C element is computed by the same sequence of
+// operations for any thread count: results are bitwise identical.
 #include <omp.h>
 
 #include <cstdint>

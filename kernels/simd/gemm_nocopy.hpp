@@ -2,7 +2,7 @@
 // place. Instantiated in kernels/isa/gemm_avx512.cpp only (the ODR rule of gemm_kernel.hpp holds: every
 // function is a template on Arch).
 //
-// Why: at the sizes of Linear's backward (dX = dY W: 256x256x128, 256x512x256), the packed path spends
+// Why: at the sizes of Linear's backward (dX = dY W: 256x512x256, 256x784x256), the packed path spends
 // about 8% of its time packing, A transposed into micro-panels and B copied into panels, and on two
 // threads each thread packs all of A. Here a strip of MR rows of C takes MR x NR tiles left to right,
 // each one micro-kernel call over the whole of K:
@@ -29,8 +29,8 @@
 
 namespace nnfs::kernels::simd {
 
-// One tile of a strip: rows in place when m == MR (a(i, k) = A[i csa + k] for RowA, else A[k csa + i]),
-// else from the k-major copy Ap (csa MR); columns from b (row stride ldb), nv vectors of them.
+// One tile of a strip: rows in place when m == MR (a(i, k) = A[i lda + k] for row_a, else A[k lda + i]),
+// else from the k-major copy Ap (stride MR); columns from b (row stride ldb), NV vectors of them.
 template <class Arch, int MR, int NV>
 NNFS_ALWAYS_INLINE void nocopy_tile(const GemmArgs& g, bool row_a, const float* a, const float* Ap, int m, const float* b,
                                     int64_t ldb, float* C, int n, const TileOut& t) {
