@@ -502,6 +502,18 @@ void copy_b(float* d, int64_t ld, const GemmArgs& g) {
     }
 }
 
+// The last m < R rows of op(A) from row i, k-major and zero-padded to R rows: d[k R + r] = a(i + r, k), as
+// a packed A micro-panel (the direct and no-copy paths' partial tile of rows; nothing past row i + m is
+// read). d holds K R floats.
+template <class Arch, int R>
+void copy_last_rows(float* d, const GemmArgs& g, int64_t i, int m) {
+    const int64_t rs = g.ta == Trans::No ? g.lda : 1, cs = g.ta == Trans::No ? 1 : g.lda;
+    const float* s = g.A + i * rs;
+    for (int64_t k = 0; k < g.K; ++k)
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) d[k * R + r] = r < m ? s[r * rs + k * cs] : 0.0f;
+}
+
 // Direct path over the whole C, tiles of R x NV vectors: op(B) = B is read in place when its rows are
 // whole tiles on cache-line boundaries (N a multiple of the tile width, B and ldb 64-byte aligned: the
 // backward products of a Linear), otherwise copied into a K x Np row-major buffer (Np = N rounded up
@@ -537,11 +549,7 @@ void gemm_direct_tiles(const GemmArgs& g, int64_t m0, int64_t m1) {
             continue;
         }
         if (m < R) {
-            const int64_t rs = g.ta == Trans::No ? g.lda : 1, cs = g.ta == Trans::No ? 1 : g.lda;
-            const float* s = g.A + i * rs;
-            for (int64_t k = 0; k < g.K; ++k)
-#pragma GCC unroll 16
-                for (int r = 0; r < R; ++r) Ad[k * R + r] = r < m ? s[r * rs + k * cs] : 0.0f;
+            copy_last_rows<Arch, R>(Ad, g, i, m);
             a = Ad;
             csa = R;
         }

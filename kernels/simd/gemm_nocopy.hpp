@@ -76,11 +76,7 @@ void gemm_nocopy(const GemmArgs& g, int64_t m0, int64_t m1) {
     for (int64_t i = m0; i < m1; i += MR) {
         const int m = static_cast<int>(min_of<Arch>(MR, m1 - i));
         const float* a = row_a ? g.A + i * g.lda : g.A + i;
-        if (m < MR) {  // the last rows, k-major and zero-padded
-            const int64_t rs = row_a ? g.lda : 1, cs = row_a ? 1 : g.lda;
-            for (int64_t k = 0; k < K; ++k)
-                for (int r = 0; r < MR; ++r) Ap[k * MR + r] = r < m ? a[r * rs + k * cs] : 0.0f;
-        }
+        if (m < MR) copy_last_rows<Arch, MR>(Ap, g, i, m);  // k-major, zero-padded
         float* c = g.C + i * g.ldc;
         for (int64_t j = 0; j < n_full; j += NR) {
             const TileOut t{g.alpha, g.beta, g.ep.bias ? g.ep.bias + j : nullptr};
