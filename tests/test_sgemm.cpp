@@ -409,18 +409,18 @@ static void check_path_grid(k::detail::GemmPath path, std::initializer_list<int6
     for (Isa isa : runnable_isas(false)) {
         k::set_max_isa(isa);
         for (Trans ta : tas)
-        for (Trans tb : kTrans)
-            for (int64_t N : Ns)
-                for (int64_t K : Ks)
-                    for (int64_t M : Ms) {
-                        ++n;
-                        const Case c{.ta = ta, .tb = tb, .M = M, .N = N, .K = K,
-                                     .alpha = n % 3 == 0 ? 1.0f : -0.75f, .beta = n % 4 == 0 ? 0.0f : 1.5f,
-                                     .pad_a = n % 2 == 0 ? 5 : 0, .pad_b = n % 3 == 0 ? 1 : 0, .pad_c = n % 5 == 0 ? 3 : 0,
-                                     .bias = n % 3 == 1,
-                                     .act = n % 7 == 3 ? Activation::Sigmoid : (n % 7 == 5 ? Activation::ReLU : Activation::Identity)};
-                        check_case(c, n);
-                    }
+            for (Trans tb : kTrans)
+                for (int64_t N : Ns)
+                    for (int64_t K : Ks)
+                        for (int64_t M : Ms) {
+                            ++n;
+                            const Case c{.ta = ta, .tb = tb, .M = M, .N = N, .K = K,
+                                         .alpha = n % 3 == 0 ? 1.0f : -0.75f, .beta = n % 4 == 0 ? 0.0f : 1.5f,
+                                         .pad_a = n % 2 == 0 ? 5 : 0, .pad_b = n % 3 == 0 ? 1 : 0, .pad_c = n % 5 == 0 ? 3 : 0,
+                                         .bias = n % 3 == 1,
+                                         .act = n % 7 == 3 ? Activation::Sigmoid : (n % 7 == 5 ? Activation::ReLU : Activation::Identity)};
+                            check_case(c, n);
+                        }
     }
 }
 
