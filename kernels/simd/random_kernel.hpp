@@ -42,11 +42,42 @@ inline vu64<Arch> mul_even(vu32<Arch> a, uint32_t m) {
 // hi and lo 32 bits of a * m in every lane.
 template <class Arch>
 inline void mulhilo(vu32<Arch> a, uint32_t m, vu32<Arch>& hi, vu32<Arch>& lo) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        // The two products' words merged by masked word swaps (one operation each for hi and lo,
+        // against three of shifts, masks and ors): the swap of each pair of words brings the even
+        // product's high word down into the even lane of hi, and the odd product's low word up into
+        // the odd lane of lo.
+        const __m512i vm = _mm512_set1_epi32(static_cast<int>(m));
+        const __m512i even = _mm512_mul_epu32(a, vm), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), vm);
+        hi = _mm512_mask_shuffle_epi32(odd, 0x5555, even, _MM_PERM_CDAB);
+        lo = _mm512_mask_shuffle_epi32(even, 0xAAAA, odd, _MM_PERM_CDAB);
+        return;
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {  // the same with a swap, then a blend
+        const __m256i vm = _mm256_set1_epi32(static_cast<int>(m));
+        const __m256i even = _mm256_mul_epu32(a, vm), odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), vm);
+        hi = _mm256_blend_epi32(odd, _mm256_shuffle_epi32(even, 0xB1), 0x55);
+        lo = _mm256_blend_epi32(even, _mm256_shuffle_epi32(odd, 0xB1), 0xAA);
+        return;
+    }
+#endif
     using U64 = vu64<Arch>;
     const U64 even = mul_even<Arch>(a, m);                                           // lanes 0, 2, ...
     const U64 odd = mul_even<Arch>(xsimd::bitwise_cast<vu32<Arch>>(xsimd::bitwise_cast<U64>(a) >> 32), m);  // 1, 3, ...
     hi = xsimd::bitwise_cast<vu32<Arch>>((even >> 32) | (odd & U64(0xFFFFFFFF00000000ull)));
     lo = xsimd::bitwise_cast<vu32<Arch>>((even & U64(0xFFFFFFFFull)) | (odd << 32));
+}
+
+// a ^ b ^ c: one ternary-logic operation on AVX-512.
+template <class Arch>
+inline vu32<Arch> xor3(vu32<Arch> a, vu32<Arch> b, vu32<Arch> c) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) return _mm512_ternarylogic_epi32(a, b, c, 0x96);
+#endif
+    return a ^ b ^ c;
 }
 
 // The 4 x W words c_q[j] (word q of block j) in element order: out[0] holds elements 0..W-1 of the
@@ -114,19 +145,20 @@ inline void philox_groups(vu32<Arch> (&out)[G][4], uint64_t seed, uint64_t block
         c[g][1] = U(static_cast<uint32_t>(b >> 32)) + xsimd::select(lo < base, U(1u), U(0u));
         c[g][2] = c[g][3] = U(0u);
     }
-    uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+    uint32_t key[10][2];  // the round keys, computed before the unrolled rounds (AVX2: 8% faster than in the loop)
+    key[0][0] = static_cast<uint32_t>(seed), key[0][1] = static_cast<uint32_t>(seed >> 32);
+    for (int round = 1; round < 10; ++round) key[round][0] = key[round - 1][0] + W0, key[round][1] = key[round - 1][1] + W1;
+#pragma GCC unroll 10
     for (int round = 0; round < 10; ++round) {
         for (int g = 0; g < G; ++g) {
             U hi0, lo0, hi1, lo1;
             mulhilo<Arch>(c[g][0], M0, hi0, lo0);
             mulhilo<Arch>(c[g][2], M1, hi1, lo1);
-            c[g][0] = hi1 ^ c[g][1] ^ U(k0);
+            c[g][0] = xor3<Arch>(hi1, c[g][1], U(key[round][0]));
             c[g][1] = lo1;
-            c[g][2] = hi0 ^ c[g][3] ^ U(k1);
+            c[g][2] = xor3<Arch>(hi0, c[g][3], U(key[round][1]));
             c[g][3] = lo0;
         }
-        k0 += W0;
-        k1 += W1;
     }
     for (int g = 0; g < G; ++g) interleave4<Arch>(c[g], out[g]);
 }
