@@ -105,11 +105,16 @@ void batchnorm_train_panel(float* dst, float* xhat, float* mean, float* var, flo
             mean_a[c] = mu;
             m2_a[c] = ss;
         }
-        const double v = m2_a[c] / static_cast<double>(N);
-        mean[c] = static_cast<float>(mean_a[c]);
-        var[c] = static_cast<float>(v);
-        invstd[c] = static_cast<float>(1.0 / std::sqrt(v + double{eps}));
     }
+    // In vectors of doubles (the lanes past P hold finite sums of zeros and are not stored): with
+    // few rows, a scalar square root and division per column took most of the call.
+    const D vn(static_cast<double>(N)), veps(double{eps});
+    for_panel<Arch>(P, [&](int64_t c, auto part) {
+        const D v0 = D::load_aligned(m2_a + c) / vn, v1 = D::load_aligned(m2_a + c + WD) / vn;
+        store<Arch>(mean + c, narrow<Arch>(D::load_aligned(mean_a + c), D::load_aligned(mean_a + c + WD)), part);
+        store<Arch>(var + c, narrow<Arch>(v0, v1), part);
+        store<Arch>(invstd + c, narrow<Arch>(D(1.0) / xsimd::sqrt(v0 + veps), D(1.0) / xsimd::sqrt(v1 + veps)), part);
+    });
     for (int64_t r = 0; r < N; ++r) {
         for_panel<Arch>(P, [&](int64_t c, auto part) {
             const int64_t e = r * C + c;
@@ -138,7 +143,13 @@ void batchnorm_forward_eval(float* dst, float* xhat, float* invstd, const float*
                             const float* beta, const float* running_mean, const float* running_var, int64_t N,
                             int64_t C, float eps) {
     using V = vfloat<Arch>;
-    for (int64_t c = 0; c < C; ++c) invstd[c] = static_cast<float>(1.0 / std::sqrt(double{running_var[c]} + eps));
+    using D = vdouble<Arch>;
+    const D veps(double{eps});
+    for_vectors<Arch>(C, [&](int64_t c, auto part) {
+        D v0, v1;
+        widen<Arch>(load<Arch>(running_var + c, part), v0, v1);
+        store<Arch>(invstd + c, narrow<Arch>(D(1.0) / xsimd::sqrt(v0 + veps), D(1.0) / xsimd::sqrt(v1 + veps)), part);
+    });
     for (int64_t r = 0; r < N; ++r) {
         for_vectors<Arch>(C, [&](int64_t c, auto part) {
             const int64_t e = r * C + c;
@@ -181,14 +192,19 @@ void batchnorm_backward_panel(float* diff_src, float* diff_gamma, float* diff_be
             (D::load_aligned(sdx + c + WD) + h).store_aligned(sdx + c + WD);
         });
     }
-    const double n = static_cast<double>(N);
-    for (int64_t c = 0; c < P; ++c) {
-        diff_gamma[c] += static_cast<float>(sdx[c]);
-        diff_beta[c] += static_cast<float>(sdy[c]);
-        k[c] = gamma[c] * invstd[c];
-        kb[c] = static_cast<float>(double{k[c]} * sdy[c] / n);
-        kc[c] = static_cast<float>(double{k[c]} * sdx[c] / n);
-    }
+    const D n(static_cast<double>(N));
+    for_panel<Arch>(P, [&](int64_t c, auto part) {
+        const D y0 = D::load_aligned(sdy + c), y1 = D::load_aligned(sdy + c + WD);
+        const D x0 = D::load_aligned(sdx + c), x1 = D::load_aligned(sdx + c + WD);
+        store<Arch>(diff_gamma + c, load<Arch>(diff_gamma + c, part) + narrow<Arch>(x0, x1), part);
+        store<Arch>(diff_beta + c, load<Arch>(diff_beta + c, part) + narrow<Arch>(y0, y1), part);
+        const V kv = load<Arch>(gamma + c, part) * load<Arch>(invstd + c, part);
+        kv.store_aligned(k + c);
+        D k0, k1;
+        widen<Arch>(kv, k0, k1);
+        narrow<Arch>(k0 * y0 / n, k1 * y1 / n).store_aligned(kb + c);
+        narrow<Arch>(k0 * x0 / n, k1 * x1 / n).store_aligned(kc + c);
+    });
     if (!diff_src) return;
     for (int64_t r = 0; r < N; ++r) {
         for_panel<Arch>(P, [&](int64_t c, auto part) {
