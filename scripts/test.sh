@@ -39,9 +39,9 @@ for preset in "${presets[@]}"; do
   ctest --preset "$preset"
 done
 
-# Fuzzing: each libFuzzer target for NNFS_FUZZ_SECONDS (default 60; 0 skips), where clang++ can link
+# Fuzzing: each libFuzzer target for NNFS_FUZZ_SECONDS (default 40; 0 skips), where clang++ can link
 # libFuzzer and OpenMP (Debian: clang, libclang-rt-dev, libomp-dev); scripts/fuzz.sh fails on any finding.
-fuzz_seconds=${NNFS_FUZZ_SECONDS:-60}
+fuzz_seconds=${NNFS_FUZZ_SECONDS:-40}
 if [ "$fuzz_seconds" = 0 ]; then
   echo "=== fuzz: skipped (NNFS_FUZZ_SECONDS=0)"
 elif command -v clang++ >/dev/null &&
