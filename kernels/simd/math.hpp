@@ -207,19 +207,22 @@ inline vfloat<Arch> log_reduced(vfloat<Arch> k, vfloat<Arch> f) {
     return fmadd<Arch>(k, V(std::bit_cast<float>(0x3f318000u)), f - lo);             // k ln2_hi + ...
 }
 
-// log(x). For vectors of normal finite positive floats (every vector of almost every call) without
-// xsimd's selects for 0, inf, NaN, negatives and subnormals, and with divide() (AVX-512: no vdivps,
-// whose throughput bounded the BCE kernel); any other lane sends the vector to xsimd::log.
+// log(x). For normal finite positive floats (every lane of almost every call) without xsimd's selects
+// for 0, inf, NaN, negatives and subnormals, and with divide() (AVX-512: no vdivps, whose throughput
+// bounded the BCE kernel); any other lane takes xsimd::log, and only that lane: a lane's result never
+// depends on its neighbours (a row of a short-row block is bitwise the same row alone).
 template <class Arch>
 inline vfloat<Arch> log(vfloat<Arch> x) {
     using V = vfloat<Arch>;
     using I = xsimd::batch<int32_t, Arch>;
-    if (!xsimd::all((x >= V(FLT_MIN)) & (x <= V(FLT_MAX)))) [[unlikely]]  // a NaN fails both
-        return xsimd::log(x);
     const I ix = xsimd::bitwise_cast<I>(x) + I(kLogBias);
     const V k = xsimd::to_float((ix >> 23) - I(0x7f));
     const V f = xsimd::bitwise_cast<V>((ix & I(0x007fffff)) + I(0x3f3504f3)) - V(1.0f);
-    return log_reduced<Arch>(k, f);
+    const V y = log_reduced<Arch>(k, f);
+    const auto normal = (x >= V(FLT_MIN)) & (x <= V(FLT_MAX));  // a NaN fails both
+    if (!xsimd::all(normal)) [[unlikely]]
+        return xsimd::select(normal, y, xsimd::log(x));
+    return y;
 }
 
 // log(1 - x) for x <= 1, accurate also for tiny x. For u = 1 - x in [FLT_MIN, 2^100] (every vector of
@@ -232,14 +235,15 @@ inline vfloat<Arch> log1m(vfloat<Arch> x) {
     using V = vfloat<Arch>;
     using I = xsimd::batch<int32_t, Arch>;
     const V u = V(1.0f) - x;
-    if (xsimd::all((u >= V(FLT_MIN)) & (u <= V(0x1p100f)))) [[likely]] {  // a NaN fails both
-        const I e = (xsimd::bitwise_cast<I>(u) + I(kLogBias)) >> 23;       // k + 127
-        const V k = xsimd::to_float(e - I(0x7f));
-        const V sc = xsimd::bitwise_cast<V>((I(0xfe) - e) << 23);          // 2^-k
-        return log_reduced<Arch>(k, fnmadd<Arch>(x, sc, sc - V(1.0f)));
-    }
-    const V d = u - V(1.0f);
-    return xsimd::select(d == V(0.0f), -x, log<Arch>(u) * (-x / d));
+    const I e = (xsimd::bitwise_cast<I>(u) + I(kLogBias)) >> 23;  // k + 127
+    const V k = xsimd::to_float(e - I(0x7f));
+    const V sc = xsimd::bitwise_cast<V>((I(0xfe) - e) << 23);     // 2^-k
+    const V y = log_reduced<Arch>(k, fnmadd<Arch>(x, sc, sc - V(1.0f)));
+    const auto in_range = (u >= V(FLT_MIN)) & (u <= V(0x1p100f));  // a NaN fails both
+    if (xsimd::all(in_range)) [[likely]]
+        return y;
+    const V d = u - V(1.0f);  // the other lanes only (as log above)
+    return xsimd::select(in_range, y, xsimd::select(d == V(0.0f), -x, log<Arch>(u) * (-x / d)));
 }
 
 }  // namespace nnfs::kernels::simd

@@ -59,15 +59,30 @@ inline void store_block(float* y, vfloat<Arch>* c, int64_t nrows, int64_t cols) 
 }
 
 // The per-lane statistics of a block of column vectors x[0..cols): max m and s = sum_j exp(x_j - m)
-// in double (as the row path: exps in float, their sum, log and reciprocal in double, rounded to
-// float); e[j] = exp(x_j - m) when e is non-null. log s and 1 / s are computed only by the kernels that
-// use them (a double log or division per half block is a good part of the work on 10 columns).
+// in double (as the row path: exps in float, their sum in double); e[j] = exp(x_j - m) when e is
+// non-null. log s and 1 / s are computed only by the kernels that use them, in float from sf = s
+// rounded to float and d = (s - sf) / sf (|d| <= 2^-24): log s = log sf + d and 1 / s = (1 / sf)(1 - d),
+// within an ulp or two of the row path's double log and division, whose two double vectors per block
+// were a good part of the work on 10 columns.
 template <class Arch>
 struct BlockStats {
     vfloat<Arch> max;
     vdouble<Arch> lo, hi;  // s of lanes 0 .. W/2 - 1 and W/2 .. W - 1
-    vfloat<Arch> log_sum() const { return narrow<Arch>(xsimd::log(lo), xsimd::log(hi)); }
-    vfloat<Arch> inv_sum() const { return narrow<Arch>(vdouble<Arch>(1.0) / lo, vdouble<Arch>(1.0) / hi); }
+    vfloat<Arch> sum() const { return narrow<Arch>(lo, hi); }
+    // d above, given sf and 1 / sf.
+    vfloat<Arch> rounding(vfloat<Arch> sf, vfloat<Arch> inv_sf) const {
+        vdouble<Arch> a, b;
+        widen<Arch>(sf, a, b);
+        return narrow<Arch>(lo - a, hi - b) * inv_sf;
+    }
+    vfloat<Arch> log_sum() const {
+        const vfloat<Arch> sf = sum();
+        return log<Arch>(sf) + rounding(sf, reciprocal<Arch>(sf));
+    }
+    vfloat<Arch> inv_sum() const {
+        const vfloat<Arch> sf = sum(), r = reciprocal<Arch>(sf);
+        return fnmadd<Arch>(r, rounding(sf, r), r);
+    }
 };
 
 template <class Arch>
