@@ -1,4 +1,4 @@
-// Accuracy of the vector exp, log, log(1 - x), tanh and sigmoid (kernels/simd/math.hpp) of every ISA
+// Accuracy of the vector exp, log, log(1 - x), tanh and sigmoid (kernels/simd/math.hpp) of every ISA, and that each lane depends on its own input only,
 // against double precision, over the whole float range the kernels pass them: a sweep of all finite
 // floats with a stride, plus every 7th float across the exp overflow and underflow edges.
 // Requirement: relative error <= 1e-6 wherever the exact result is a normal float; below FLT_MIN
@@ -155,4 +155,42 @@ TEST_CASE("xsimd 8.1 exp overflows early (the reason for simd::exp)") {
     }
     MESSAGE("xsimd 8.1 on sse2: max relative error log " << worst_log << ", tanh " << worst_tanh);
     CHECK(worst_log <= 1e-6);
+}
+
+// A lane's result depends on its own input only: a zero, subnormal, negative, infinite or NaN input (the
+// general code's cases) next to ordinary ones leaves their results bitwise unchanged, and gets the value
+// it gets alone. (A short-row softmax block holds 16 rows across its lanes: a NaN row must not change
+// its neighbours' bits.)
+TEST_CASE("vector math: a lane's result never depends on the other lanes") {
+    const float inf = INFINITY, nan = NAN;
+    for (Isa isa : {Isa::SSE2, Isa::AVX2, Isa::AVX512}) {
+        if (static_cast<int>(isa) > static_cast<int>(k::supported_isa())) continue;
+        const auto& table = k::detail::vector_isa(isa);
+        for (MathFn fn : {MathFn::Exp, MathFn::Log, MathFn::Log1m, MathFn::Tanh, MathFn::Sigmoid}) {
+            std::vector<float> x(64);
+            for (size_t i = 0; i < x.size(); ++i)  // ordinary inputs of the function's domain
+                x[i] = fn == MathFn::Log ? 0.37f + 0.91f * static_cast<float>(i) : fn == MathFn::Log1m ? -0.5f + 0.0141f * static_cast<float>(i)
+                                                                                                        : -7.3f + 0.23f * static_cast<float>(i);
+            std::vector<float> y(x.size()), y2(x.size());
+            table.math(fn, y.data(), x.data(), static_cast<int64_t>(x.size()));
+            const float specials[] = {0.0f, -0.0f, FLT_MIN / 4, -1.0f, 1.0f, 2.0f, 1e30f, -1e38f, inf, -inf, nan};
+            int64_t differ = 0;
+            for (float s : specials) {
+                float alone = 0.0f;
+                table.math(fn, &alone, &s, 1);
+                for (size_t p : {size_t{0}, size_t{5}, size_t{15}, size_t{16}, size_t{31}, size_t{62}}) {
+                    std::vector<float> xs = x;
+                    xs[p] = s;
+                    table.math(fn, y2.data(), xs.data(), static_cast<int64_t>(xs.size()));
+                    for (size_t i = 0; i < x.size(); ++i) {
+                        const float want = i == p ? alone : y[i];
+                        if (std::memcmp(&y2[i], &want, sizeof want) != 0 && differ++ < 3)
+                            MESSAGE(std::string(k::isa_name(isa)) << " " << std::string(name(fn)) << ": lane " << i << " = " << y2[i] << " with "
+                                                                  << s << " in lane " << p << ", " << want << " otherwise");
+                    }
+                }
+            }
+            CHECK_MESSAGE(differ == 0, std::string(k::isa_name(isa)) << " " << std::string(name(fn)) << ": " << differ << " lanes changed by another lane's input");
+        }
+    }
 }
