@@ -1,6 +1,7 @@
-// Accuracy of the vector exp, log, log(1 - x), tanh and sigmoid (kernels/simd/math.hpp) of every ISA, and that each lane depends on its own input only,
+// Accuracy of the vector exp, log, log(1 - x), tanh and sigmoid (kernels/simd/math.hpp) of every ISA
 // against double precision, over the whole float range the kernels pass them: a sweep of all finite
-// floats with a stride, plus every 7th float across the exp overflow and underflow edges.
+// floats with a stride, plus every 7th float across the exp overflow and underflow edges. And each lane's
+// result depends on its own input only.
 // Requirement: relative error <= 1e-6 wherever the exact result is a normal float; below FLT_MIN
 // (subnormal results of exp) the error is absolute, at most 1 subnormal ulp (2^-149); no NaN for
 // finite input (log and log1m: inputs in their domain); saturation as std::expf / std::tanhf:
