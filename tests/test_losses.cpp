@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -143,6 +144,31 @@ TEST_CASE("BCELoss at probabilities 0 and 1: logs clamped at -100, gradients fin
     CHECK(g.data()[3] == 0.0f);
     CHECK(g.data()[4] == doctest::Approx(-2.0 / 6.0).epsilon(1e-6));  // (0.5 - 1) / 0.25 / 6
     CHECK(g.data()[5] == doctest::Approx(-1e12 / 6.0).epsilon(1e-6));  // x (1 - x) = 1e-30 is floored
+}
+
+// A subnormal or tiny probability against target 0: PyTorch takes the quotient (x - t) / 1e-12 first and
+// divides by n after, so the gradient is a normal float (2.3e-35 for the smallest subnormal, n = 60); scaled
+// by 1 / n first, x - t would underflow to 0 (found by a differential campaign). Every instruction set.
+TEST_CASE("BCELoss gradient of a subnormal probability does not underflow (the quotient first, as PyTorch)") {
+    const float tiny[] = {std::numeric_limits<float>::denorm_min(), 1e-40f, std::numeric_limits<float>::min(), 3e-38f};
+    for (nnfs::kernels::Isa isa : {nnfs::kernels::Isa::Reference, nnfs::kernels::Isa::SSE2, nnfs::kernels::Isa::AVX2,
+                                   nnfs::kernels::Isa::AVX512}) {
+        if (static_cast<int>(isa) > static_cast<int>(nnfs::kernels::supported_isa())) continue;
+        const nnfs::kernels::Isa saved = nnfs::kernels::current_isa();
+        nnfs::kernels::set_max_isa(isa);
+        std::vector<float> p(60, 0.5f), t(60, 1.0f);
+        for (size_t i = 0; i < 4; ++i) p[7 * i + 3] = tiny[i], t[7 * i + 3] = 0.0f;  // in different lanes
+        nnfs::BCELoss loss;
+        loss.forward(Tensor::from({60, 1}, p), Tensor::from({60, 1}, t));
+        const Tensor& g = loss.backward();
+        for (size_t i = 0; i < 4; ++i) {
+            const double want = double{tiny[i]} / double{1e-12f} / 60.0;  // x (1 - x) = x is floored at 1e-12
+            CAPTURE(i);
+            CHECK(std::fpclassify(g.data()[7 * i + 3]) == FP_NORMAL);
+            CHECK(g.data()[7 * i + 3] == doctest::Approx(want).epsilon(1e-6));
+        }
+        nnfs::kernels::set_max_isa(saved);
+    }
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ void bce_backward(float* diff_prob, const float* prob, const float* target, int6
     constexpr float kEps = 1e-12f;  // PyTorch's floor on x (1 - x)
     for (int64_t i = 0; i < n; ++i) {
         const float x = prob[i];
-        diff_prob[i] = scale * (x - target[i]) / std::max((1.0f - x) * x, kEps);
+        diff_prob[i] = (x - target[i]) / std::max((1.0f - x) * x, kEps) * scale;
     }
 }
 

@@ -46,7 +46,7 @@ void bce_backward(float* diff_prob, const float* prob, const float* target, int6
     const V k(scale), floor(1e-12f);  // PyTorch's floor on x (1 - x)
     for_vectors<Arch>(n, [&](int64_t i, auto part) {
         const V x = load<Arch>(prob + i, part), t = load<Arch>(target + i, part);
-        store<Arch>(diff_prob + i, k * (x - t) / xsimd::max((V(1.0f) - x) * x, floor), part);
+        store<Arch>(diff_prob + i, (x - t) / xsimd::max((V(1.0f) - x) * x, floor) * k, part);
     });
 }
 
