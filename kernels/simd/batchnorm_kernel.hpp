@@ -4,10 +4,11 @@
 //
 // Training forward, two passes over the batch (the fewest possible: every output needs statistics of
 // the whole column):
-//   1. statistics: rows in chunks of 256; within a chunk the shifted sums S1 = sum (x - K) and
-//      S2 = sum (x - K)^2 (K: the mean so far, or of the chunk's first rows) in float runs of 8 rows
-//      added into double, so S2 - S1^2 / n does not cancel; chunks merged by Chan et al.'s formula
-//      in double (mean and M2), so a drifting or offset column stays exact;
+//   1. statistics: rows in chunks of 256; within a chunk S1 = sum x in double (the mean as exact as the
+//      reference's and PyTorch's double sums: a float sum of x - K lost an ulp of max |x|, 4e-6 of a
+//      small mean) and the shifted S2 = sum (x - K)^2 (K: the mean so far, or of the chunk's first rows)
+//      in float runs of 8 rows added into double, so M2 = S2 - n (mean - K)^2 does not cancel; chunks
+//      merged by Chan et al.'s formula in double (mean and M2), so a drifting or offset column stays exact;
 //   2. xhat = (x - mean) invstd, y = gamma xhat + beta, as the reference writes them (float).
 // Backward: sum dy and sum dy xhat (float runs into double), then one pass writing diff_src.
 #pragma once
@@ -55,22 +56,25 @@ void batchnorm_train_panel(float* dst, float* xhat, float* mean, float* var, flo
             const int64_t q1 = q0 + kRun < r1 ? q0 + kRun : r1;
             for_panel<Arch>(P, [&](int64_t c, auto part) {
                 const V k = V::load_aligned(shift + c);
-                V a1(0.0f), a2(0.0f);
+                V a2(0.0f);
+                D a1l = D::load_aligned(s1 + c), a1h = D::load_aligned(s1 + c + WD);
                 for (int64_t r = q0; r < q1; ++r) {
-                    const V d = load<Arch>(src + r * C + c, part) - k;
-                    a1 += d;
+                    const V x = load<Arch>(src + r * C + c, part), d = x - k;
                     a2 += d * d;
+                    D l, h;
+                    widen<Arch>(x, l, h);
+                    a1l += l;
+                    a1h += h;
                 }
+                a1l.store_aligned(s1 + c);
+                a1h.store_aligned(s1 + c + WD);
                 D l, h;
-                widen<Arch>(a1, l, h);
-                (D::load_aligned(s1 + c) + l).store_aligned(s1 + c);
-                (D::load_aligned(s1 + c + WD) + h).store_aligned(s1 + c + WD);
                 widen<Arch>(a2, l, h);
                 (D::load_aligned(s2 + c) + l).store_aligned(s2 + c);
                 (D::load_aligned(s2 + c + WD) + h).store_aligned(s2 + c + WD);
             });
         }
-        // Chunk b: mean_b = K + S1 / nb, M2_b = S2 - S1^2 / nb, merged into a (n_a rows so far):
+        // Chunk b: mean_b = S1 / nb, M2_b = S2 - nb (mean_b - K)^2, merged into a (n_a rows so far):
         // mean = mean_a + delta nb / n, M2 = M2_a + M2_b + delta^2 n_a nb / n, delta = mean_b - mean_a.
         const double nb = static_cast<double>(r1 - r0), na = static_cast<double>(n_a), n = na + nb;
         for (int64_t c = 0; c < PD; c += W) {
@@ -79,7 +83,7 @@ void batchnorm_train_panel(float* dst, float* xhat, float* mean, float* var, flo
             for (int h = 0; h < 2; ++h) {
                 const int64_t e = c + h * WD;
                 const D a1 = D::load_aligned(s1 + e), a2 = D::load_aligned(s2 + e);
-                const D mean_b = k[h] + a1 / D(nb), m2_b = a2 - a1 * a1 / D(nb);
+                const D mean_b = a1 / D(nb), dk = mean_b - k[h], m2_b = a2 - D(nb) * dk * dk;
                 if (n_a == 0) {
                     mean_b.store_aligned(mean_a + e);
                     m2_b.store_aligned(m2_a + e);
