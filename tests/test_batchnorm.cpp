@@ -73,6 +73,7 @@ TEST_CASE("BatchNorm1d training matches the double reference and central differe
     check_train(13, 97, 6);
     check_train(17, 33, 7);
     check_train(97, 31, 8);
+    check_train(16, 5, 10, 0.0f);  // eps = 0, as PyTorch allows (no constant column here)
 }
 
 TEST_CASE("BatchNorm1d training on a batch of 2 with a tiny eps passes almost no gradient to x") {
@@ -288,7 +289,8 @@ TEST_CASE("BatchNorm1d misuse raises nnfs::Error naming the module and the shape
     CHECK_THROWS_WITH_AS(bn.backward(Tensor({4, 2})), doctest::Contains("BatchNorm1d(3): grad_output [4, 2], expected [4, 3]"),
                          nnfs::Error);
     CHECK_THROWS_WITH_AS(BatchNorm1d(0), doctest::Contains("BatchNorm1d(0)"), nnfs::Error);
-    CHECK_THROWS_WITH_AS(BatchNorm1d(3, 0.0f), doctest::Contains("eps = 0"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(BatchNorm1d(3, -1e-5f), doctest::Contains("eps = -1e-05, expected a finite value >= 0"), nnfs::Error);
+    CHECK_THROWS_WITH_AS(BatchNorm1d(3, INFINITY), doctest::Contains("eps = inf"), nnfs::Error);
     CHECK_THROWS_WITH_AS(BatchNorm1d(3, 1e-5f, 1.5f), doctest::Contains("momentum = 1.5"), nnfs::Error);
     CHECK_THROWS_WITH_AS(BatchNorm1d(3, 1e-5f, -0.1f), doctest::Contains("momentum = -0.1"), nnfs::Error);
 }

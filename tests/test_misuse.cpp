@@ -615,9 +615,10 @@ TEST_CASE("optimizer hyper-parameters out of range") {
     p.grad.fill(1.0f);
     sgd.step();
     CHECK(p.value.data()[0] == 0.5f);
-    // Modules too: Dropout(p) needs p in [0, 1], BatchNorm1d eps > 0 and momentum in [0, 1], Linear sizes >= 1.
+    // Modules too: Dropout(p) needs p in [0, 1], BatchNorm1d a finite eps >= 0 and momentum in [0, 1], Linear sizes >= 1.
     check_error([&] { nnfs::Dropout d(1.5f); }, {"Dropout(p = 1.5): p must be in [0, 1]"});
-    check_error([&] { nnfs::BatchNorm1d b(3, 0.0f); }, {"BatchNorm1d(3): eps = 0, expected > 0"});
+    check_error([&] { nnfs::BatchNorm1d b(3, -1.0f); }, {"BatchNorm1d(3): eps = -1, expected a finite value >= 0"});
+    check_error([&] { nnfs::BatchNorm1d b(3, NAN); }, {"BatchNorm1d(3): eps = nan, expected a finite value >= 0"});
     check_error([&] { nnfs::BatchNorm1d b(3, 1e-5f, 2.0f); }, {"BatchNorm1d(3): momentum = 2, expected in [0, 1]"});
     check_error([&] { nnfs::Linear l(0, 3); }, {"Linear(0 -> 3): feature counts must be at least 1"});
     check_error([&] { nnfs::set_num_threads(0); }, {"set_num_threads: 0 threads, expected at least 1"});

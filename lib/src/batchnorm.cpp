@@ -1,5 +1,6 @@
 #include "nnfs/batchnorm.hpp"
 
+#include <cfloat>
 
 #include "nnfs/kernels.hpp"
 
@@ -8,7 +9,9 @@ namespace nnfs {
 namespace {
 int64_t checked_features(int64_t features, float eps, float momentum) {
     if (features < 1) fail("BatchNorm1d(", features, "): feature count must be at least 1");
-    if (!(eps > 0.0f)) fail("BatchNorm1d(", features, "): eps = ", eps, ", expected > 0");
+    // eps = 0 is PyTorch's too (a constant column then gives 0 / 0 = NaN, as there); a negative or
+    // non-finite eps only produces NaN.
+    if (!(eps >= 0.0f && eps <= FLT_MAX)) fail("BatchNorm1d(", features, "): eps = ", eps, ", expected a finite value >= 0");
     if (!(momentum >= 0.0f && momentum <= 1.0f)) fail("BatchNorm1d(", features, "): momentum = ", momentum, ", expected in [0, 1]");
     return features;
 }
