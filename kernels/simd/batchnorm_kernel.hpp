@@ -111,10 +111,13 @@ void batchnorm_train_panel(float* dst, float* xhat, float* mean, float* var, flo
         }
     }
     // In vectors of doubles (the lanes past P hold finite sums of zeros and are not stored): with
-    // few rows, a scalar square root and division per column took most of the call.
-    const D vn(static_cast<double>(N)), veps(double{eps});
+    // few rows, a scalar square root and division per column took most of the call. M2 is clamped at 0:
+    // S2 - n (mean - K)^2 can round below it for a nearly constant column, and with eps = 0 a negative
+    // variance would give NaN where the reference's two-pass sum gives 0 or a tiny positive value. (M2
+    // second: x86's max returns its second operand for a NaN, so a NaN column stays NaN.)
+    const D vn(static_cast<double>(N)), veps(double{eps}), zero(0.0);
     for_panel<Arch>(P, [&](int64_t c, auto part) {
-        const D v0 = D::load_aligned(m2_a + c) / vn, v1 = D::load_aligned(m2_a + c + WD) / vn;
+        const D v0 = xsimd::max(zero, D::load_aligned(m2_a + c)) / vn, v1 = xsimd::max(zero, D::load_aligned(m2_a + c + WD)) / vn;
         store<Arch>(mean + c, narrow<Arch>(D::load_aligned(mean_a + c), D::load_aligned(mean_a + c + WD)), part);
         store<Arch>(var + c, narrow<Arch>(v0, v1), part);
         store<Arch>(invstd + c, narrow<Arch>(D(1.0) / xsimd::sqrt(v0 + veps), D(1.0) / xsimd::sqrt(v1 + veps)), part);
