@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nnfs/nnfs.hpp"
@@ -176,6 +177,54 @@ TEST_CASE("save replaces a file only when the new one is complete") {
     // The system's reason, for the target itself (the temporary's name only after it).
     CHECK_THROWS_WITH_AS(nnfs::save(*second, tmp.file("no/such/dir/m.nnfs")),
                          doctest::Contains(("save: cannot create '" + tmp.file("no/such/dir/m.nnfs") + "': No such file or directory (creating").c_str()), nnfs::Error);
+}
+
+// Found by a differential campaign: the temporary was renamed over the path itself, so a save through a
+// symbolic link replaced the link by a file (the target kept the old model), a save to a FIFO or a device
+// replaced it by a regular file (/dev/full "saved" without error and was gone), and the replaced file lost
+// its permission bits (0600 came back 0644).
+TEST_CASE("save writes through symbolic links, refuses devices and FIFOs, and keeps the file's permissions") {
+    TempDir tmp;
+    auto a = make_model(4, 11);
+    auto b = make_model(4, 12);
+    REQUIRE(snapshot(*a) != snapshot(*b));
+
+    const std::string real = tmp.file("real.nnfs"), link = tmp.file("link.nnfs");
+    nnfs::save(*a, real);
+    fs::create_symlink("real.nnfs", link);  // relative, as ln -s makes them
+    nnfs::save(*b, link);
+    CHECK(fs::is_symlink(link));
+    auto check = make_model(4, 13);
+    nnfs::load(*check, real);
+    CHECK(snapshot(*check) == snapshot(*b));
+
+    // A dangling link (through a second link) names the file to create.
+    fs::create_symlink("new.nnfs", tmp.file("dangling.nnfs"));
+    fs::create_symlink(tmp.file("dangling.nnfs"), tmp.file("chain.nnfs"));
+    nnfs::save(*a, tmp.file("chain.nnfs"));
+    CHECK(fs::is_symlink(tmp.file("chain.nnfs")));
+    CHECK(fs::is_regular_file(fs::symlink_status(tmp.file("new.nnfs"))));
+    nnfs::load(*check, tmp.file("new.nnfs"));
+    CHECK(snapshot(*check) == snapshot(*a));
+
+    // A FIFO (as a device: not a regular file; a device is not used here, since a regression would
+    // destroy it) is an error, directly or through a link, and stays a FIFO.
+    const std::string fifo = tmp.file("fifo.nnfs"), to_fifo = tmp.file("to_fifo.nnfs");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_THROWS_WITH_AS(nnfs::save(*a, fifo), doctest::Contains(("save: cannot write '" + fifo + "': not a regular file").c_str()), nnfs::Error);
+    CHECK(fs::is_fifo(fifo));
+    fs::create_symlink("fifo.nnfs", to_fifo);
+    CHECK_THROWS_WITH_AS(nnfs::save(*a, to_fifo), doctest::Contains(("save: cannot write '" + to_fifo + "': not a regular file").c_str()), nnfs::Error);
+    CHECK(fs::is_fifo(fifo));
+    CHECK(fs::is_symlink(to_fifo));
+    CHECK(temporaries(tmp.dir).empty());
+
+    // The replaced file keeps its permissions; a new file gets the default ones.
+    fs::permissions(real, fs::perms::owner_read | fs::perms::owner_write);
+    nnfs::save(*a, real);
+    CHECK((fs::status(real).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+    nnfs::load(*check, real);
+    CHECK(snapshot(*check) == snapshot(*a));
 }
 
 // Found by an outside audit: the temporary was named after the process alone, so two threads saving to
