@@ -226,7 +226,54 @@ TEST_CASE("write_csv: read_csv reads back the same floats, labels and names; a f
     odd = back;
     odd.features.data()[3] = NAN;
     CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, odd, "class"), doctest::Contains("feature 1 of sample 1 is nan"), nnfs::Error);
+    // Two columns of one name (a feature named as the label column; found by a campaign: written, then
+    // refused by read_csv).
+    odd = back;
+    odd.feature_names[1] = "class";
+    CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, odd, "class"), doctest::Contains("write_csv: two columns are named 'class'"), nnfs::Error);
+    odd.feature_names = {"x", "x"};
+    CHECK_THROWS_WITH_AS(nnfs::write_csv(f.path, odd, "class"), doctest::Contains("write_csv: two columns are named 'x'"), nnfs::Error);
     CHECK(nnfs::read_csv(f.path, "class").labels == back.labels);
+}
+
+// Found by a campaign: a number with a sign after '+' ("+-1") was read as its second sign says, and blank
+// lines before the header made the file "empty". Blank lines before the header are skipped as those
+// between rows are, and errors count them in their line numbers.
+TEST_CASE("read_csv: doubled signs are errors; blank lines before the header are skipped") {
+    for (const char* text : {"a,label\n+-1,0\n", "a,label\n+-.5e1,0\n", "a,label\n++1,0\n", "a,label\n1,+-0\n", "a,label\n1,+-1\n"}) {
+        CAPTURE(text);
+        TempCsv f(text);
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains(":2: column '"), nnfs::Error);
+        if (std::string(text).find(",0") != std::string::npos)  // a feature field: read_csv_features too
+            CHECK_THROWS_WITH_AS(nnfs::read_csv_features(f.path), doctest::Contains(":2: column 'a'"), nnfs::Error);
+    }
+    {
+        TempCsv f("a,label\n+1.5,+1\n");  // one '+' is a sign
+        const nnfs::Dataset d = nnfs::read_csv(f.path);
+        CHECK(d.features.data()[0] == 1.5f);
+        CHECK(d.labels == std::vector<int32_t>{1});
+    }
+    {
+        TempCsv f("\n  \r\n\na,b,label\n1,2,0\n\n3,4,1\n");
+        const nnfs::Dataset d = nnfs::read_csv(f.path);
+        CHECK(d.feature_names == std::vector<std::string>{"a", "b"});
+        CHECK(d.labels == std::vector<int32_t>{0, 1});
+        CHECK(nnfs::read_csv_header(f.path) == std::vector<std::string>{"a", "b", "label"});
+        CHECK(nnfs::read_csv_features(f.path).numel() == 6);
+    }
+    {
+        TempCsv f("\n\na,b,label\n1,2,0\n1,x,0\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains(":5: column 'b': 'x'"), nnfs::Error);
+    }
+    {
+        TempCsv f("\n\na,a,label\n1,2,0\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains(":3: columns 1 and 2 are both named 'a'"), nnfs::Error);
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path, "b"), doctest::Contains(":3: columns 1 and 2"), nnfs::Error);
+    }
+    {
+        TempCsv f("\n \n\r\n");
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains("is empty (no header row)"), nnfs::Error);
+    }
 }
 
 TEST_CASE("stratified split keeps every class in proportion and loses no sample") {

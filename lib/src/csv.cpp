@@ -97,7 +97,10 @@ bool magnitude_below_one(std::string_view number) {
 std::string parse_float(const std::string& text, float& value) {
     const char* begin = text.data();
     const char* end = begin + text.size();
-    if (begin != end && *begin == '+') ++begin;  // from_chars does not take a leading '+'
+    if (begin != end && *begin == '+') {  // from_chars does not take a leading '+'
+        ++begin;
+        if (begin != end && (*begin == '-' || *begin == '+')) return "is not a finite number";  // "+-1"
+    }
     const auto [ptr, ec] = std::from_chars(begin, end, value);
     if (begin != end && ptr == end && ec == std::errc::result_out_of_range) {  // value unchanged: which way?
         if (!magnitude_below_one(std::string_view(begin, static_cast<size_t>(end - begin))))
@@ -116,7 +119,7 @@ bool parse_label(const std::string& text, int32_t& value) {
     if (text.empty()) return false;
     const char* begin = text.data();
     const char* end = begin + text.size();
-    if (*begin == '+') ++begin;
+    if (*begin == '+' && ++begin != end && (*begin == '-' || *begin == '+')) return false;  // "+-0"
     double v = 0.0;
     const auto [ptr, ec] = std::from_chars(begin, end, v);
     if (ec != std::errc{} || ptr != end || !(v >= 0.0) || v != std::floor(v) || v > 2147483647.0) return false;
@@ -124,31 +127,34 @@ bool parse_label(const std::string& text, int32_t& value) {
     return true;
 }
 
-// Opens a CSV file for `operation` and reads its header row (a UTF-8 byte-order mark, as spreadsheet
-// exports write, skipped; names trimmed); nnfs::Error for a directory, an unreadable or empty file.
-std::vector<std::string> open_csv(std::ifstream& in, const std::string& path, const char* operation) {
+// Opens a CSV file for `operation` and reads its header row, the first line that is not blank (a UTF-8
+// byte-order mark, as spreadsheet exports write, skipped; names trimmed), whose line number goes to
+// header_line; nnfs::Error for a directory, an unreadable or empty file.
+std::vector<std::string> open_csv(std::ifstream& in, const std::string& path, const char* operation, int64_t& header_line) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) fail(operation, ": '", path, "' is a directory");
     in.open(path);
     if (!in) fail(operation, ": cannot open '", path, "'");
     std::string line;
-    if (!std::getline(in, line)) {
-        if (in.bad()) fail(operation, ": cannot read '", path, "'");
-        fail(operation, ": '", path, "' is empty (no header row)");
-    }
-    if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+    header_line = 0;
+    do {
+        if (!std::getline(in, line)) {
+            if (in.bad()) fail(operation, ": cannot read '", path, "'");
+            fail(operation, ": '", path, "' is empty (no header row)");
+        }
+        if (++header_line == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+    } while (trim(line).empty());
     // A CR inside the first line: the whole file is one line of classic Mac OS line ends, whose
     // "header" would hold every row (and the label column would seem missing).
     if (const size_t cr = line.find('\r'); cr != std::string::npos && cr + 1 < line.size())
         fail(operation, ": '", path, "' ends its lines with a lone CR (classic Mac OS); save it with LF or CRLF line ends");
-    if (trim(line).empty()) fail(operation, ": '", path, "' is empty (no header row)");
-    std::vector<std::string> header = split_fields(line, path, 1);
+    std::vector<std::string> header = split_fields(line, path, header_line);
     for (auto& h : header) h = trim(h);
     // Columns are found by name (the label column, nnfs-predict's features), so a name must say which.
     std::unordered_map<std::string_view, size_t> first;
     for (size_t c = 0; c < header.size(); ++c) {
         const auto [it, added] = first.emplace(header[c], c);
-        if (!added) fail(path, ":1: columns ", it->second + 1, " and ", c + 1, " are both named '", header[c], "'");
+        if (!added) fail(path, ":", header_line, ": columns ", it->second + 1, " and ", c + 1, " are both named '", header[c], "'");
     }
     return header;
 }
@@ -156,10 +162,10 @@ std::vector<std::string> open_csv(std::ifstream& in, const std::string& path, co
 // Calls row(line_no, fields) for every line after the header but blank ones (a final newline), its
 // fields trimmed and as many as the header's; returns the number of rows.
 template <class Row>
-int64_t read_rows(std::ifstream& in, const std::string& path, const std::vector<std::string>& header,
+int64_t read_rows(std::ifstream& in, const std::string& path, const std::vector<std::string>& header, int64_t header_line,
                   const char* operation, Row row) {
     std::string line;
-    int64_t line_no = 1, rows = 0;
+    int64_t line_no = header_line, rows = 0;
     while (std::getline(in, line)) {
         ++line_no;
         if (trim(line).empty()) continue;
@@ -184,17 +190,19 @@ float feature_value(const std::string& path, int64_t line_no, const std::string&
 
 std::vector<std::string> read_csv_header(const std::string& path) {
     std::ifstream in;
-    return open_csv(in, path, "read_csv_header");
+    int64_t header_line = 0;
+    return open_csv(in, path, "read_csv_header", header_line);
 }
 
 Dataset read_csv(const std::string& path, const std::string& label_column) {
     std::ifstream in;
-    const std::vector<std::string> header = open_csv(in, path, "read_csv");
-    if (header.size() < 2) fail(path, ":1: header has ", header.size(), " column(s), need features and a label");
+    int64_t header_line = 0;
+    const std::vector<std::string> header = open_csv(in, path, "read_csv", header_line);
+    if (header.size() < 2) fail(path, ":", header_line, ": header has ", header.size(), " column(s), need features and a label");
     size_t label = header.size() - 1;
     if (!label_column.empty()) {
         label = static_cast<size_t>(std::find(header.begin(), header.end(), label_column) - header.begin());  // (names are unique)
-        if (label == header.size()) fail(path, ":1: no column named '", label_column, "'");
+        if (label == header.size()) fail(path, ":", header_line, ": no column named '", label_column, "'");
     }
 
     Dataset data;
@@ -203,7 +211,7 @@ Dataset read_csv(const std::string& path, const std::string& label_column) {
     }
     const size_t nf = header.size() - 1;
     std::vector<float> values;
-    read_rows(in, path, header, "read_csv", [&](int64_t line_no, const std::vector<std::string>& fields) {
+    read_rows(in, path, header, header_line, "read_csv", [&](int64_t line_no, const std::vector<std::string>& fields) {
         for (size_t c = 0; c < fields.size(); ++c) {
             if (c != label) {
                 values.push_back(feature_value(path, line_no, header[c], fields[c]));
@@ -224,9 +232,10 @@ Dataset read_csv(const std::string& path, const std::string& label_column) {
 
 Tensor read_csv_features(const std::string& path, std::vector<std::string>* feature_names) {
     std::ifstream in;
-    const std::vector<std::string> header = open_csv(in, path, "read_csv_features");
+    int64_t header_line = 0;
+    const std::vector<std::string> header = open_csv(in, path, "read_csv_features", header_line);
     std::vector<float> values;
-    const int64_t rows = read_rows(in, path, header, "read_csv_features", [&](int64_t line_no, const std::vector<std::string>& fields) {
+    const int64_t rows = read_rows(in, path, header, header_line, "read_csv_features", [&](int64_t line_no, const std::vector<std::string>& fields) {
         for (size_t c = 0; c < fields.size(); ++c) values.push_back(feature_value(path, line_no, header[c], fields[c]));
     });
     if (rows == 0) fail("read_csv_features: '", path, "' has a header but no rows");
@@ -245,6 +254,12 @@ void write_csv(const std::string& path, const Dataset& data, const std::string& 
     };
     for (const std::string& name : data.feature_names) check_name(name);
     check_name(label_name);
+    // read_csv finds columns by name, so two equal names would not read back (a feature named as the label).
+    std::vector<std::string> names = data.feature_names;
+    names.push_back(label_name);
+    std::sort(names.begin(), names.end());
+    if (const auto dup = std::adjacent_find(names.begin(), names.end()); dup != names.end())
+        fail("write_csv: two columns are named '", *dup, "' (read_csv finds columns by name)");
     // A name with a comma or a quote is written quoted, its quotes doubled.
     const auto field = [](const std::string& name) {
         if (name.find_first_of(",\"") == std::string::npos) return name;
