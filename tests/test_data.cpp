@@ -274,6 +274,23 @@ TEST_CASE("read_csv: doubled signs are errors; blank lines before the header are
         TempCsv f("\n \n\r\n");
         CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains("is empty (no header row)"), nnfs::Error);
     }
+    // An error quotes at most 60 bytes of a field (then its length) and shows control bytes as \xNN: a
+    // megabyte-long field made a megabyte-long message, and a NUL ended what() inside the quote.
+    {
+        TempCsv f("a,label\n" + std::string(1 << 20, '7') + "x,0\n");
+        try {
+            nnfs::read_csv(f.path);
+            FAIL("no error");
+        } catch (const nnfs::Error& e) {
+            const std::string what = e.what();
+            CHECK(what.size() < 300);
+            CHECK(what.find("7777777... (1048577 bytes)' is not a finite number") != std::string::npos);
+        }
+    }
+    {
+        TempCsv f(std::string("a,label\n1\0\x01" "2,0\n", 15));
+        CHECK_THROWS_WITH_AS(nnfs::read_csv(f.path), doctest::Contains(":2: column 'a': '1\\x00\\x012' is not a finite number"), nnfs::Error);
+    }
 }
 
 TEST_CASE("stratified split keeps every class in proportion and loses no sample") {

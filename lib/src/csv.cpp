@@ -179,10 +179,29 @@ int64_t read_rows(std::ifstream& in, const std::string& path, const std::vector<
     return rows;
 }
 
+// A field as an error message quotes it: control bytes as \xNN (a NUL would end the message), and past
+// 60 bytes cut, with the field's length (a megabyte-long number made a megabyte-long message).
+std::string shown(std::string_view text) {
+    constexpr size_t kMax = 60;
+    std::string out;
+    for (size_t i = 0; i < text.size() && i < kMax; ++i) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    if (text.size() > kMax) out += "... (" + std::to_string(text.size()) + " bytes)";
+    return out;
+}
+
 // A feature field's value; an nnfs::Error naming the file, line and column unless it is a finite float.
 float feature_value(const std::string& path, int64_t line_no, const std::string& column, const std::string& text) {
     float v = 0.0f;
-    if (const std::string why = parse_float(text, v); !why.empty()) fail(path, ":", line_no, ": column '", column, "': '", text, "' ", why);
+    if (const std::string why = parse_float(text, v); !why.empty()) fail(path, ":", line_no, ": column '", column, "': '", shown(text), "' ", why);
     return v;
 }
 
@@ -219,7 +238,7 @@ Dataset read_csv(const std::string& path, const std::string& label_column) {
             }
             int32_t y = 0;
             if (!parse_label(fields[c], y)) {
-                fail(path, ":", line_no, ": column '", header[c], "': '", fields[c],
+                fail(path, ":", line_no, ": column '", header[c], "': '", shown(fields[c]),
                      "' is not a class index (an integer from 0 to 2147483647)");
             }
             data.labels.push_back(y);
