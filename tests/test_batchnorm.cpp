@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nnfs/nnfs.hpp"
+#include "support/isas.hpp"
 #include "support/reference.hpp"
 
 using nnfs::BatchNorm1d;
@@ -155,18 +156,16 @@ TEST_CASE("BatchNorm1d running statistics: momentum update with the unbiased var
 TEST_CASE("BatchNorm1d running mean of a near-zero batch mean is exact to an ulp on every ISA") {
     const std::vector<float> xs = {2.19139886f, -2.49175978f, 0.333501339f};
     const double exact = (double{xs[0]} + double{xs[1]} + double{xs[2]}) / 3.0;  // 0.0110468073 as a float
-    for (nnfs::kernels::Isa isa : {nnfs::kernels::Isa::Reference, nnfs::kernels::Isa::SSE2, nnfs::kernels::Isa::AVX2,
-                                   nnfs::kernels::Isa::AVX512}) {
-        if (static_cast<int>(isa) > static_cast<int>(nnfs::kernels::supported_isa())) continue;
-        const nnfs::kernels::Isa saved = nnfs::kernels::current_isa();
+    const nnfs::kernels::Isa saved = nnfs::kernels::current_isa();
+    for (nnfs::kernels::Isa isa : nnfs::test::runnable_isas(true)) {
         nnfs::kernels::set_max_isa(isa);
         CAPTURE(nnfs::kernels::isa_name(isa));
         BatchNorm1d bn(1, 1e-5f, 1.0f);
         bn.forward(Tensor::from({3, 1}, xs));
         const float got = bn.running_mean().data()[0];
         CHECK(std::abs(got - exact) <= 0.5 * (std::nextafter(static_cast<float>(exact), 1.0f) - static_cast<float>(exact)) * 1.01);
-        nnfs::kernels::set_max_isa(saved);
     }
+    nnfs::kernels::set_max_isa(saved);
 }
 
 TEST_CASE("BatchNorm1d: a batch of 2 gives xhat = +-1 (biased variance), running variance gets the unbiased one") {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "nnfs/nnfs.hpp"
+#include "support/isas.hpp"
 #include "support/reference.hpp"
 
 using nnfs::Shape;
@@ -151,10 +152,8 @@ TEST_CASE("BCELoss at probabilities 0 and 1: logs clamped at -100, gradients fin
 // by 1 / n first, x - t would underflow to 0 (found by a differential campaign). Every instruction set.
 TEST_CASE("BCELoss gradient of a subnormal probability does not underflow (the quotient first, as PyTorch)") {
     const float tiny[] = {std::numeric_limits<float>::denorm_min(), 1e-40f, std::numeric_limits<float>::min(), 3e-38f};
-    for (nnfs::kernels::Isa isa : {nnfs::kernels::Isa::Reference, nnfs::kernels::Isa::SSE2, nnfs::kernels::Isa::AVX2,
-                                   nnfs::kernels::Isa::AVX512}) {
-        if (static_cast<int>(isa) > static_cast<int>(nnfs::kernels::supported_isa())) continue;
-        const nnfs::kernels::Isa saved = nnfs::kernels::current_isa();
+    const nnfs::kernels::Isa saved = nnfs::kernels::current_isa();
+    for (nnfs::kernels::Isa isa : nnfs::test::runnable_isas(true)) {
         nnfs::kernels::set_max_isa(isa);
         std::vector<float> p(60, 0.5f), t(60, 1.0f);
         for (size_t i = 0; i < 4; ++i) p[7 * i + 3] = tiny[i], t[7 * i + 3] = 0.0f;  // in different lanes
@@ -167,8 +166,8 @@ TEST_CASE("BCELoss gradient of a subnormal probability does not underflow (the q
             CHECK(std::fpclassify(g.data()[7 * i + 3]) == FP_NORMAL);
             CHECK(g.data()[7 * i + 3] == doctest::Approx(want).epsilon(1e-6));
         }
-        nnfs::kernels::set_max_isa(saved);
     }
+    nnfs::kernels::set_max_isa(saved);
 }
 
 // ----------------------------------------------------------------------------------------------
