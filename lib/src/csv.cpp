@@ -144,7 +144,7 @@ std::vector<std::string> open_csv(std::ifstream& in, const std::string& path, co
         }
         if (++header_line == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
     } while (trim(line).empty());
-    // A CR inside the first line: the whole file is one line of classic Mac OS line ends, whose
+    // A CR inside the header line: the whole file is one line of classic Mac OS line ends, whose
     // "header" would hold every row (and the label column would seem missing).
     if (const size_t cr = line.find('\r'); cr != std::string::npos && cr + 1 < line.size())
         fail(operation, ": '", path, "' ends its lines with a lone CR (classic Mac OS); save it with LF or CRLF line ends");
