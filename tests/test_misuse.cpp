@@ -742,6 +742,10 @@ TEST_CASE("DataLoader: no batch size, no batches, a data set that changed") {
     check_error([&] { nnfs::DataLoader l(d, -3); }, {"DataLoader: batch_size -3, expected >= 1"});
     nnfs::Dataset empty;
     check_error([&] { nnfs::DataLoader l(empty, 2); }, {"DataLoader: empty data set"});
+    // A negative label, as train_test_split refuses it (found by a campaign: the loader took it silently).
+    nnfs::Dataset negative = d;
+    negative.labels[3] = -1;
+    check_error([&] { nnfs::DataLoader l(negative, 2); }, {"DataLoader: label 3 is -1, expected a class index >= 0"});
     // drop_last with fewer samples than a batch: epochs without batches (torch: len(loader) == 0).
     nnfs::DataLoader few(d, 8, {.drop_last = true});
     CHECK(few.batches_per_epoch() == 0);
