@@ -11,8 +11,9 @@ DataLoader::DataLoader(const Dataset& data, int64_t batch_size, DataLoaderOption
     : data_(&data), batch_size_(batch_size), options_(options), order_(static_cast<size_t>(data.size())) {
     if (batch_size < 1) fail("DataLoader: batch_size ", batch_size, ", expected >= 1");
     if (data.size() < 1) fail("DataLoader: empty data set");
-    data.check("DataLoader");  // shapes, and labels >= 0 as train_test_split requires them (once: a scan)
-    check_data();
+    // Shapes, and labels >= 0 as train_test_split requires them (a scan, so once here; check_data
+    // repeats the shape check per batch, against a data set changed since).
+    data.check("DataLoader");
     batch_labels_.reserve(static_cast<size_t>(batch_size));
 }
 
