@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "support/activation_name.hpp"
+#include "nnfs/error.hpp"
 #include "nnfs/kernels.hpp"
 #include "nnfs/runtime.hpp"
 #include "simd/gemm_isa.hpp"
@@ -567,6 +568,84 @@ TEST_CASE("sgemm: alpha = 0 reads neither A nor B (as BLAS): C = act(beta C + bi
                         CHECK(wrong == 0);
                     }
     }
+}
+
+TEST_CASE("sgemm: invalid sizes, leading dimensions and null operands are an nnfs::Error, and nothing is written") {
+    // As BLAS's argument checks: a leading dimension below its matrix's row width made the kernels read
+    // rows that overlap, or with a negative one, write outside C's buffer (found by a differential campaign).
+    std::vector<float> A(64, 1.0f), B(64, 1.0f), C(64, 5.0f);
+    struct Bad {
+        Trans ta, tb;
+        int64_t M, N, K, lda, ldb, ldc;
+        const char* says;
+    };
+    const Bad bad[] = {
+        {Trans::No, Trans::No, 2, 3, 4, 3, 3, 3, "lda"},   {Trans::Yes, Trans::No, 2, 3, 4, 1, 3, 3, "lda"},
+        {Trans::No, Trans::No, 2, 3, 4, 4, 2, 3, "ldb"},   {Trans::No, Trans::Yes, 2, 3, 4, 4, 3, 3, "ldb"},
+        {Trans::No, Trans::No, 2, 3, 4, 4, 3, 2, "ldc"},   {Trans::No, Trans::No, 2, 3, 4, 4, 3, -3, "ldc"},
+        {Trans::No, Trans::No, 2, 3, 4, -4, 3, 3, "lda"},  {Trans::No, Trans::No, -1, 3, 4, 4, 3, 3, "negative"},
+        {Trans::No, Trans::No, 2, -3, 4, 4, 3, 3, "negative"}, {Trans::No, Trans::No, 2, 3, -4, 4, 3, 3, "negative"},
+    };
+    for (const Bad& b : bad) {
+        CAPTURE(b.says);
+        CAPTURE(b.lda);
+        CAPTURE(b.ldc);
+        for (int fused = 0; fused < 2; ++fused) {
+            try {
+                if (fused)
+                    k::sgemm_fused(b.ta, b.tb, b.M, b.N, b.K, 1.0f, A.data(), b.lda, B.data(), b.ldb, 0.0f, C.data(), b.ldc, {});
+                else
+                    k::sgemm(b.ta, b.tb, b.M, b.N, b.K, 1.0f, A.data(), b.lda, B.data(), b.ldb, 0.0f, C.data(), b.ldc);
+                FAIL("no nnfs::Error");
+            } catch (const nnfs::Error& e) {
+                const std::string what = e.what();
+                CHECK(what.find(fused ? "sgemm_fused(" : "sgemm(") == 0);
+                CHECK(what.find(b.says) != std::string::npos);
+                CHECK(what.find("M " + std::to_string(b.M)) != std::string::npos);
+            }
+        }
+    }
+    CHECK(std::count(C.begin(), C.end(), 5.0f) == 64);
+    // Null operands that would be read; not when nothing reads them (alpha 0, K 0, M or N 0).
+    CHECK_THROWS_AS(k::sgemm(Trans::No, Trans::No, 2, 3, 4, 1.0f, nullptr, 4, B.data(), 3, 0.0f, C.data(), 3), nnfs::Error);
+    CHECK_THROWS_AS(k::sgemm(Trans::No, Trans::No, 2, 3, 4, 1.0f, A.data(), 4, nullptr, 3, 0.0f, C.data(), 3), nnfs::Error);
+    CHECK_THROWS_AS(k::sgemm(Trans::No, Trans::No, 2, 3, 4, 1.0f, A.data(), 4, B.data(), 3, 0.0f, nullptr, 3), nnfs::Error);
+    CHECK_NOTHROW(k::sgemm(Trans::No, Trans::No, 2, 3, 4, 0.0f, nullptr, 4, nullptr, 3, 0.0f, C.data(), 3));
+    CHECK_NOTHROW(k::sgemm(Trans::No, Trans::No, 2, 3, 0, 1.0f, nullptr, 0, nullptr, 3, 0.0f, C.data(), 3));
+    CHECK_NOTHROW(k::sgemm(Trans::No, Trans::No, 0, 3, 4, 1.0f, nullptr, 4, nullptr, 3, 0.0f, nullptr, 3));
+    // A leading dimension of exactly the row width, or more, is valid on every transposition.
+    for (Trans ta : kTrans)
+        for (Trans tb : kTrans)
+            CHECK_NOTHROW(k::sgemm(ta, tb, 2, 3, 4, 1.0f, A.data(), ta == Trans::No ? 4 : 2, B.data(), tb == Trans::No ? 3 : 4,
+                                   0.0f, C.data(), 3));
+}
+
+TEST_CASE("sgemm: a product of -0 stays -0 through Identity, ReLU and Tanh on every path (ReLU passes -0)") {
+    // C = act(-1 * (0 * 1 + ...)) = act(-0) = -0 for every element, tails of rows and columns included
+    // (the small-M path's last partial vector turned it into +0: found by a differential campaign).
+    Restore restore;
+    const std::array<int64_t, 3> shapes[] = {{1, 20, 1}, {3, 37, 5}, {4, 9, 28}, {5, 13, 4}, {17, 10, 64}, {30, 50, 33}, {7, 100, 16}};
+    for (Isa isa : runnable_isas(true))
+        for (auto path : {k::detail::GemmPath::Auto, k::detail::GemmPath::Packed, k::detail::GemmPath::Direct, k::detail::GemmPath::SmallM,
+                          k::detail::GemmPath::NarrowDot, k::detail::GemmPath::DotNT, k::detail::GemmPath::NoCopy})
+            for (const auto& mnk : shapes)
+                for (Trans ta : kTrans)
+                    for (Trans tb : kTrans)
+                        for (Activation act : {Activation::Identity, Activation::ReLU, Activation::Tanh}) {
+                            k::set_max_isa(isa);
+                            k::detail::gemm_path = path;
+                            const int64_t M = mnk[0], N = mnk[1], K = mnk[2];
+                            const std::vector<float> A(static_cast<size_t>(M * K), 0.0f), B(static_cast<size_t>(K * N), 1.0f);
+                            std::vector<float> C(static_cast<size_t>(M * N), std::numeric_limits<float>::quiet_NaN());
+                            k::sgemm_fused(ta, tb, M, N, K, -1.0f, A.data(), ta == Trans::No ? K : M, B.data(), tb == Trans::No ? N : K,
+                                           0.0f, C.data(), N, {.bias = nullptr, .act = act});
+                            int64_t positive = 0;
+                            for (float c : C) positive += !(c == 0.0f && std::signbit(c));
+                            CHECK_MESSAGE(positive == 0, k::isa_name(isa) << " path " << static_cast<int>(path) << " "
+                                                          << (ta == Trans::Yes ? "T" : "N") << (tb == Trans::Yes ? "T" : "N") << " M" << M
+                                                          << " N" << N << " K" << K << " " << act_name(act) << ": " << positive
+                                                          << " elements not -0");
+                        }
 }
 
 TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, every path") {

@@ -3,7 +3,8 @@
 // Conventions (every kernel below):
 //   - row-major storage; a "rows x cols" matrix has row stride cols unless a leading dimension says otherwise;
 //   - argument order: outputs, inputs, then sizes and scalars;
-//   - kernels own no memory, throw nothing and know no classes: lib/ validates shapes before calling;
+//   - kernels own no memory and know no classes: lib/ validates shapes before calling, and kernels throw
+//     nothing, except the SGEMM entry points, which check their arguments as BLAS does (nnfs::Error);
 //   - names follow oneDNN: src/dst for forward data, diff_src/diff_dst for their gradients;
 //   - kernels that produce parameter gradients ADD into them (gradients accumulate until zero_grad);
 //   - results do not depend on the thread count (work is split statically, reductions in fixed order).

@@ -37,7 +37,7 @@ void small_m_finish(float* c, const float* bias, int64_t n) {
     }
     if (j < n) {
         alignas(64) float buf[W] = {};
-        for (int64_t l = 0; l < n - j; ++l) buf[l] = c[j + l] + (bias ? bias[j + l] : 0.0f);
+        for (int64_t l = 0; l < n - j; ++l) buf[l] = bias ? c[j + l] + bias[j + l] : c[j + l];  // (c + 0 would turn -0 into +0)
         activate<Arch, Act>(V::load_aligned(buf)).store_aligned(buf);
         for (int64_t l = 0; l < n - j; ++l) c[j + l] = buf[l];
     }
