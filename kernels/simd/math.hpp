@@ -25,6 +25,11 @@ namespace nnfs::kernels::simd {
 template <class Arch>
 using vfloat = xsimd::batch<float, Arch>;
 
+// Whether fmadd / fnmadd round once on Arch (an FMA instruction: the AVX2 and AVX-512 builds); on SSE2
+// they are a multiply and an add.
+template <class Arch>
+inline constexpr bool kFusedFma = !std::is_same_v<Arch, xsimd::sse2>;
+
 // a b + c, one rounding where the ISA has FMA (xsimd 8.1's fma for avx512f is a multiply and an add).
 template <class Arch>
 inline vfloat<Arch> fmadd(vfloat<Arch> a, vfloat<Arch> b, vfloat<Arch> c) {
@@ -124,8 +129,14 @@ inline vfloat<Arch> exp(vfloat<Arch> x) {
     } else
 #endif
     {
-        // A NaN compares false and takes the fast path, where it stays NaN.
-        if (!xsimd::any(NonPositive ? x < V(-87.0f) : xsimd::abs(x) > V(87.0f))) [[likely]] {
+        // A NaN compares false and takes the fast path, where it stays NaN. Each lane's bits must not
+        // depend on whether another lane sends the vector to the general path, whose 2^n (1 + q) rounds
+        // once for a normal result. So does the FMA s q + s; without FMA (SSE2) s q is rounded first, which
+        // changes nothing while s q is a normal float wherever it can move the sum's rounding (|s q| >=
+        // 2^(n - 25): n >= -101), hence the fast path there only from x = -70 (n = -101) on.
+        constexpr float low = kFusedFma<Arch> ? -87.0f : -70.0f;
+        const auto beyond = NonPositive ? x < V(low) : kFusedFma<Arch> ? xsimd::abs(x) > V(87.0f) : (x < V(low)) | (x > V(87.0f));
+        if (!xsimd::any(beyond)) [[likely]] {
             const V z = fmadd<Arch>(x, V(kLog2e), V(kShift));
             const V r = reduce_ln2<Arch>(x, z - V(kShift));
             const V s = pow2_from_shifted<Arch>(z);
@@ -242,8 +253,11 @@ inline vfloat<Arch> log1m(vfloat<Arch> x) {
     const auto in_range = (u >= V(FLT_MIN)) & (u <= V(0x1p100f));  // a NaN fails both
     if (xsimd::all(in_range)) [[likely]]
         return y;
-    const V d = u - V(1.0f);  // the other lanes only (as log above)
-    return xsimd::select(in_range, y, xsimd::select(d == V(0.0f), -x, log<Arch>(u) * (-x / d)));
+    // The other lanes only (as log above). Above 2^100, u = -x exactly and the factor is 1 (as written,
+    // inf / inf at x = -inf, where log(1 - x) = +inf).
+    const V d = u - V(1.0f);
+    const V factor = xsimd::select(u > V(0x1p100f), V(1.0f), -x / d);
+    return xsimd::select(in_range, y, xsimd::select(d == V(0.0f), -x, log<Arch>(u) * factor));
 }
 
 }  // namespace nnfs::kernels::simd
