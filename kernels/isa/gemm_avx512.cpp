@@ -39,6 +39,8 @@ void direct(const GemmArgs& g, int64_t m0, int64_t m1) {
     else
         simd::gemm_direct<Arch, 16, 12>(g, m0, m1);
 }
+// Short-K kernel (the direct path's, for K <= 8, where the narrow dot kernel does not take it), called
+// straight by the dispatcher.
 bool short_k(const GemmArgs& g, int64_t m0, int64_t m1) { return !narrow_dot(g) && simd::gemm_short_k<Arch>(g, m0, m1); }
 // Small-M path: 16 vector accumulators.
 void small_m(const GemmArgs& g, int64_t n0, int64_t n1) { simd::gemm_small_m<Arch, 16>(g, n0, n1); }
