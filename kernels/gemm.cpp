@@ -128,9 +128,6 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     }
     const GemmArgs g{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue};
     const int64_t macs = M * N * K;
-    // Short K on one thread (the Iris layers: a few dozen nanoseconds a call), straight to the kernel
-    // Auto's choices below reach for it (the direct path's short-K kernel), without them.
-    if (K <= 8 && M > kSmallMMax && macs < kParallelMinMacs && gemm_path == GemmPath::Auto && isa->short_k(g, 0, M)) return;
     int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
     if (M <= kSmallMMax && (gemm_path == GemmPath::Auto || gemm_path == GemmPath::SmallM)) {
         // Columns split at multiples of kSmallMCols (any split gives the same bits; this one keeps

@@ -20,13 +20,11 @@ void packed_narrow(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_
 }
 // Direct path: 8 rows x 1 vector for N <= one vector, else 6 rows x 2 vectors.
 void direct(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_direct<Arch, 8, 6>(g, m0, m1); }
-// Short-K kernel (the direct path's, for K <= 8), called straight by the dispatcher.
-bool short_k(const GemmArgs& g, int64_t m0, int64_t m1) { return simd::gemm_short_k<Arch>(g, m0, m1); }
 // Small-M path: 8 vector accumulators.
 void small_m(const GemmArgs& g, int64_t n0, int64_t n1) { simd::gemm_small_m<Arch, 8>(g, n0, n1); }
 
 }  // namespace
 
-const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, MR_NARROW, 8, &packed_narrow, 8, 6, &direct, &small_m, 0, nullptr, 0, nullptr, &short_k};
+const GemmIsa gemm_avx2{"avx2 6x16", MR, NV * 8, &blocking, &packed, MR_NARROW, 8, &packed_narrow, 8, 6, &direct, &small_m, 0, nullptr, 0, nullptr};
 
 }  // namespace nnfs::kernels::detail

@@ -39,9 +39,6 @@ void direct(const GemmArgs& g, int64_t m0, int64_t m1) {
     else
         simd::gemm_direct<Arch, 16, 12>(g, m0, m1);
 }
-// Short-K kernel (the direct path's, for K <= 8, where the narrow dot kernel does not take it), called
-// straight by the dispatcher.
-bool short_k(const GemmArgs& g, int64_t m0, int64_t m1) { return !narrow_dot(g) && simd::gemm_short_k<Arch>(g, m0, m1); }
 // Small-M path: 16 vector accumulators.
 void small_m(const GemmArgs& g, int64_t n0, int64_t n1) { simd::gemm_small_m<Arch, 16>(g, n0, n1); }
 void dot_nt(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_dot_nt<Arch>(g, m0, m1); }
@@ -51,6 +48,6 @@ void nocopy(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_nocopy<Arch,
 
 }  // namespace
 
-const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct, &small_m, simd::kDotRows, &dot_nt, NOCOPY_R, &nocopy, &short_k};
+const GemmIsa gemm_avx512{"avx512 14x32", MR, NV * 16, &blocking, &packed, MR_NARROW, 16, &packed_narrow, 16, 12, &direct, &small_m, simd::kDotRows, &dot_nt, NOCOPY_R, &nocopy};
 
 }  // namespace nnfs::kernels::detail

@@ -20,13 +20,11 @@ void packed_narrow(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_
 }
 // Direct path: 6 rows x 1 vector for N <= one vector, else 4 rows x 2 vectors.
 void direct(const GemmArgs& g, int64_t m0, int64_t m1) { simd::gemm_direct<Arch, 6, 4>(g, m0, m1); }
-// Short-K kernel (the direct path's, for K <= 8), called straight by the dispatcher.
-bool short_k(const GemmArgs& g, int64_t m0, int64_t m1) { return simd::gemm_short_k<Arch>(g, m0, m1); }
 // Small-M path: 8 vector accumulators.
 void small_m(const GemmArgs& g, int64_t n0, int64_t n1) { simd::gemm_small_m<Arch, 8>(g, n0, n1); }
 
 }  // namespace
 
-const GemmIsa gemm_sse2{"sse2 6x8", MR, NV * 4, &blocking, &packed, MR_NARROW, 4, &packed_narrow, 6, 4, &direct, &small_m, 0, nullptr, 0, nullptr, &short_k};
+const GemmIsa gemm_sse2{"sse2 6x8", MR, NV * 4, &blocking, &packed, MR_NARROW, 4, &packed_narrow, 6, 4, &direct, &small_m, 0, nullptr, 0, nullptr};
 
 }  // namespace nnfs::kernels::detail

@@ -78,10 +78,6 @@ struct GemmIsa {
     // multiple of it). Any such row split gives identical results.
     int nocopy_r;
     void (*nocopy)(const GemmArgs& g, int64_t m0, int64_t m1);
-    // Short-K kernel (K <= 8, N within two vectors: op(B) held in registers; the Iris layers) over the
-    // rows C[m0:m1, :], where the direct path would take it; false (nothing done) elsewhere. Any row split
-    // gives identical results.
-    bool (*short_k)(const GemmArgs& g, int64_t m0, int64_t m1);
 };
 
 // Rows of C up to which sgemm takes the small-M path (batch-1 inference, tiny batches).

@@ -777,18 +777,12 @@ bool gemm_small_k(const GemmArgs& g, int64_t m0, int64_t m1) {
     }
 }
 
-// The short-K kernel (K <= 8) for N within two vectors; false (nothing done) otherwise.
-template <class Arch>
-bool gemm_short_k(const GemmArgs& g, int64_t m0, int64_t m1) {
-    constexpr int64_t W = static_cast<int64_t>(xsimd::batch<float, Arch>::size);
-    return g.N <= W ? gemm_small_k<Arch, 1>(g, m0, m1) : g.N <= 2 * W && gemm_small_k<Arch, 2>(g, m0, m1);
-}
-
 // Narrow C (N within one vector) takes R1 x 1-vector tiles, wider C R2 x 2-vector tiles; K <= 8 the
 // row-by-row kernel with op(B) in registers.
 template <class Arch, int R1, int R2>
 void gemm_direct(const GemmArgs& g, int64_t m0, int64_t m1) {
-    if (gemm_short_k<Arch>(g, m0, m1)) return;
+    constexpr int64_t W = static_cast<int64_t>(xsimd::batch<float, Arch>::size);
+    if (g.N <= W ? gemm_small_k<Arch, 1>(g, m0, m1) : g.N <= 2 * W && gemm_small_k<Arch, 2>(g, m0, m1)) return;
     if (g.N <= static_cast<int64_t>(xsimd::batch<float, Arch>::size))
         gemm_direct_tiles<Arch, R1, 1>(g, m0, m1);
     else
