@@ -821,3 +821,37 @@ TEST_CASE("Sequential backward after a failed forward is refused until a forward
     check_error([&] { net.backward(ramp({2, 2})); }, {"Sequential backward: the last forward failed at layer 0 (Linear(3 -> 4))"});
     check_usable(net, fresh, ramp({2, 3}), ramp({2, 2}));
 }
+
+TEST_CASE("Sequential backward after a child ran a forward of its own is refused before any gradient moves") {
+    // The child's state is that call's (another batch, or other data of the same size), not the state of
+    // the batch the Sequential's backward differentiates; found by a helper's campaign: the later layers
+    // had added their gradients when the child refused the gradient's shape.
+    for (int64_t other_rows : {7, 5}) {
+        CAPTURE(other_rows);
+        nnfs::manual_seed(1);
+        nnfs::Sequential net, fresh;
+        for (nnfs::Sequential* s : {&net, &fresh}) {
+            s->emplace<nnfs::Linear>(3, 4);
+            s->emplace<nnfs::ReLU>();
+            s->emplace<nnfs::Linear>(4, 2);
+        }
+        net.forward(ramp({5, 3}));
+        net[0].forward(ramp({other_rows, 3}, 0.4f));  // inspecting the first layer on other data
+        check_error([&] { net.backward(ramp({5, 2})); },
+                    {"Sequential backward: layer 0 (Linear(3 -> 4)) ran a forward of its own after this Sequential's forward"});
+        for (const Parameter* p : net.parameters()) {
+            CAPTURE(p->name);
+            CHECK_FALSE(p->has_grad);
+            check_equal(p->grad, Tensor::zeros(p->grad.shape()), "gradient after the refused backward");
+        }
+        check_usable(net, fresh, ramp({5, 3}), ramp({5, 2}));  // a forward of the whole makes it usable
+    }
+    // A nested Sequential run on its own counts as its children do.
+    nnfs::Sequential outer;
+    auto& inner = outer.emplace<nnfs::Sequential>();
+    inner.emplace<nnfs::Linear>(3, 4);
+    outer.emplace<nnfs::Linear>(4, 2);
+    outer.forward(ramp({5, 3}));
+    inner.forward(ramp({5, 3}));
+    check_error([&] { outer.backward(ramp({5, 2})); }, {"Sequential backward: layer 0 (Sequential(Linear(3 -> 4))) ran a forward of its own"});
+}

@@ -210,3 +210,30 @@ TEST_CASE("profiler: a first Linear without input gradient counts the weight-gra
         }
     CHECK(seen == 1);
 }
+
+TEST_CASE("profiler: backward FLOPs follow the last forward's batch, profiled or not") {
+    // Found by a helper's campaign: an unprofiled forward of 2 rows after a profiled one of 64, then a
+    // profiled backward, counted 64 rows' FLOPs (32x the GFLOP/s).
+    nnfs::Sequential net;
+    net.emplace<nnfs::Linear>(10, 20);
+    net.emplace<nnfs::ReLU>();
+    net.emplace<nnfs::Linear>(20, 3);
+    nnfs::Profiler profiler;
+    net.set_profiler(&profiler);
+    net.forward(nnfs::Tensor::zeros({64, 10}));
+    net.backward(nnfs::Tensor::zeros({64, 3}));
+    profiler.reset();
+    net.set_profiler(nullptr);
+    net.forward(nnfs::Tensor::zeros({2, 10}));
+    net.set_profiler(&profiler);
+    net.backward(nnfs::Tensor::zeros({2, 3}));
+    int seen = 0;
+    for (const auto& row : profiler.rows()) {
+        if (row.phase != nnfs::Profiler::Phase::Backward || row.calls == 0) continue;
+        CAPTURE(row.name);
+        const double in = row.layer == 0 ? 10 : 20, out = row.layer == 0 ? 20 : 3;
+        CHECK(row.flops == doctest::Approx(row.layer == 1 ? 0.0 : 2 * 2.0 * 2 * in * out));
+        ++seen;
+    }
+    CHECK(seen == 3);
+}

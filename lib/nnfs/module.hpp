@@ -89,6 +89,10 @@ public:
     virtual double backward_flops(const Shape& /*input*/) const { return 0.0; }
     // Number of trainable values.
     int64_t parameter_count() const;
+    // Forwards run so far (the library's modules count theirs; a module that does not stays at 0). A
+    // Sequential compares its children's counts in backward: a child run on its own in between (net[0].
+    // forward(x)) holds that call's state, not the state of the batch being differentiated.
+    uint64_t forward_count() const { return forward_count_; }
 
 protected:
     // In a backward without parameters: with the input gradient off, empties `grad_input` and says
@@ -101,6 +105,7 @@ protected:
 
     bool training_ = true;
     bool requires_input_grad_ = true;
+    uint64_t forward_count_ = 0;  // each forward adds 1 once its checks pass, before it changes any state
 };
 
 namespace detail {

@@ -64,7 +64,8 @@ private:
     std::vector<std::unique_ptr<Module>> modules_;
     std::vector<Plan> plan_;
     Profiler* profiler_ = nullptr;
-    std::vector<Shape> input_shapes_;  // per layer, for the profiler's backward FLOP counts
+    std::vector<Shape> input_shapes_;  // per layer in the last forward, for the profiler's backward FLOP counts
+    std::vector<uint64_t> child_forwards_;  // each child's forward_count() after the last forward that succeeded
     Tensor identity_output_, identity_grad_;  // used only when empty
     // The layer where the last forward stopped with an error, or -1: the layers before it hold the failed
     // call's state and the others an earlier call's, so backward must not mix them.

@@ -13,6 +13,7 @@ std::string ElementwiseActivation::name() const {
 }
 
 const Tensor& ElementwiseActivation::forward(const Tensor& input) {
+    ++forward_count_;
     output_.resize(input.shape());
     kernels::activation_forward(kind_, output_.data(), input.data(), input.numel());
     has_forward_ = true;

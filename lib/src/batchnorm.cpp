@@ -44,6 +44,7 @@ const Tensor& BatchNorm1d::forward(const Tensor& input) {
     if (training_ && n == 1) {
         fail(name(), ": training needs more than 1 sample per feature, got input ", input.shape());
     }
+    ++forward_count_;
     output_.resize(input.shape());
     xhat_.resize(input.shape());
     if (n == 0) {

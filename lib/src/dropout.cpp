@@ -23,6 +23,7 @@ std::string Dropout::name() const {
 }
 
 const Tensor& Dropout::forward(const Tensor& input) {
+    ++forward_count_;
     used_mask_ = training_ && p_ > 0.0f;
     if (used_mask_) {
         output_.resize(input.shape());

@@ -66,6 +66,7 @@ const Tensor& Linear::forward_fused(const Tensor& input, ElementwiseActivation* 
     detail::check_2d_input(*this, input, in_);
     detail::check_state_shape(*this, "weight", weight_, Shape{out_, in_}, false);
     detail::check_state_shape(*this, "bias", bias_, Shape{out_}, false);
+    ++forward_count_;
     const int64_t batch = input.size(0);
     // `input` may be the buffer this forward writes (layer.forward(layer.forward(x))): then it is kept
     // first and multiplied from the copy. Otherwise the product reads `input` itself and the copy comes

@@ -44,25 +44,26 @@ const Tensor& Sequential::forward(const Tensor& input) {
         identity_output_ = input;
         return identity_output_;
     }
-    if (profiler_) input_shapes_.resize(modules_.size());
+    ++forward_count_;
+    input_shapes_.resize(modules_.size());  // (allocates at the first forward only)
     const bool check = detect_anomaly();
     const Tensor* x = &input;
     size_t i = 0;
     try {
         if (check) detail::check_finite(input, "the input");
         for (; i < modules_.size(); ++i) {
+            input_shapes_[i] = x->shape();
             if (!profiler_ && !check) {
                 const Plan& p = plan_[i];
                 if (p.linear) {
                     // Earlier layers' outputs stay unchanged until backward; the caller's input may not.
                     x = &p.linear->forward_fused(*x, p.activation, /*input_is_stable=*/i > 0);
-                    if (p.activation) ++i;
+                    if (p.activation) input_shapes_[++i] = x->shape();
                 } else {
                     x = &modules_[i]->forward(*x);
                 }
                 continue;
             }
-            if (profiler_) input_shapes_[i] = x->shape();
             const auto start = Clock::now();
             x = &modules_[i]->forward(*x);
             if (profiler_) {
@@ -76,6 +77,8 @@ const Tensor& Sequential::forward(const Tensor& input) {
         fail("Sequential layer ", i, " forward: ", e.what());
     }
     failed_layer_ = -1;
+    child_forwards_.resize(modules_.size());
+    for (size_t j = 0; j < modules_.size(); ++j) child_forwards_[j] = modules_[j]->forward_count();
     return *x;
 }
 
@@ -88,6 +91,15 @@ const Tensor& Sequential::backward(const Tensor& grad_output) {
         fail("Sequential backward: the last forward failed at layer ", failed_layer_, " (", modules_[static_cast<size_t>(failed_layer_)]->name(),
              "); run a forward that succeeds first");
     }
+    // Before any layer adds to a gradient: a child that ran a forward of its own since this one would
+    // differentiate that call's input (or refuse the gradient's shape halfway, after the later layers
+    // had added theirs). (No forward yet: each layer's own check says so.)
+    if (child_forwards_.size() == modules_.size())
+        for (size_t j = 0; j < modules_.size(); ++j)
+            if (modules_[j]->forward_count() != child_forwards_[j])
+                fail("Sequential backward: layer ", j, " (", modules_[j]->name(),
+                     ") ran a forward of its own after this Sequential's forward, so its state is not that of the batch "
+                     "being differentiated; run the Sequential's forward again");
     const bool check = detect_anomaly();
     const Tensor* g = &grad_output;
     if (check) {  // the caller's gradient, before any layer

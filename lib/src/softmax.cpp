@@ -18,6 +18,7 @@ Rows as_rows(const Tensor& t) {
 const Tensor& Softmax::forward(const Tensor& input) {
     if (input.dim() < 1) fail("Softmax: input ", input.shape(), " has no last dimension");
     const Rows r = as_rows(input);
+    ++forward_count_;
     output_.resize(input.shape());
     kernels::softmax_forward(output_.data(), input.data(), r.rows, r.cols);
     has_forward_ = true;
