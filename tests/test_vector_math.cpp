@@ -230,3 +230,114 @@ TEST_CASE("vector math: a lane's result never depends on the other lanes") {
         }
     }
 }
+
+// Adam's sqrt(v) / b (simd/optimizer_kernel.hpp: SqrtOverConstant) must give the reference's bits,
+// sqrtf(v) / b, for every v: on AVX2 and AVX-512 a vector of v in [2^-100, FLT_MAX] takes the FMA
+// sequences of simd/math.hpp (AVX-512: the square root from vrsqrt14ps; both: the quotient by Markstein's
+// correction), any other the instructions. Here: every float v in [1, 4) (both exponent parities, so
+// every significand of sqrt(v), which the algorithms see up to exact powers of two) against Adam's
+// divisors b = sqrt(1 - beta2^t) for several beta2 and t; floats at the range's ends, where the residuals
+// near the subnormals and overflow; a sweep of all bit patterns (zero, subnormal, infinite, NaN, negative)
+// with b = 1 and a step's b; and each of those special lanes inside vectors of ordinary ones. The
+// exhaustive run (every float with b = 1, and every significand against every b of three beta2) is the
+// test case after this one, skipped by default.
+namespace {
+
+// b as nnfs::kernels::adam_update computes it.
+float adam_bc2(float beta2, int64_t step) {
+    return static_cast<float>(std::sqrt(1.0 - std::pow(double{beta2}, static_cast<double>(step))));
+}
+
+// The reference's results, sqrtf(x) / b, into want.
+const std::vector<float>& sqrt_over_reference(const std::vector<float>& x, float b, std::vector<float>& want) {
+    want.resize(x.size());
+    for (size_t i = 0; i < x.size(); ++i) want[i] = std::sqrt(x[i]) / b;
+    return want;
+}
+
+// Calls sqrt_over on x (results into y) and counts results whose bits differ from want's (any NaN for a NaN).
+int64_t sqrt_over_mismatches(const k::detail::VectorIsa& table, const std::vector<float>& x, float b, const std::vector<float>& want,
+                             std::vector<float>& y) {
+    y.resize(x.size());
+    table.sqrt_over(y.data(), x.data(), static_cast<int64_t>(x.size()), b);
+    int64_t bad = 0;
+    for (size_t i = 0; i < x.size(); ++i)
+        if (std::memcmp(&y[i], &want[i], sizeof(float)) != 0 && !(std::isnan(want[i]) && std::isnan(y[i])) && bad++ < 3)
+            MESSAGE(std::string(table.name) << ": sqrt(" << x[i] << ") / " << b << " = " << y[i] << ", reference " << want[i]);
+    return bad;
+}
+
+std::vector<float> floats_between(float lo, float hi) {  // every float in [lo, hi)
+    std::vector<float> x;
+    for (uint32_t u = std::bit_cast<uint32_t>(lo); u < std::bit_cast<uint32_t>(hi); ++u) x.push_back(from_bits(u));
+    return x;
+}
+
+}  // namespace
+
+TEST_CASE("Adam's sqrt(v) / b: the reference's bits for every significand, at the range's ends and for special lanes") {
+    std::vector<float> divisors, every_significand;  // (the second: those checked on every significand)
+    for (float beta2 : {0.999f, 0.9f, 0.9999f, 0.5f, 0.99999994f})
+        for (int64_t t : {int64_t{1}, int64_t{2}, int64_t{7}, int64_t{100}, int64_t{5000}}) {
+            divisors.push_back(adam_bc2(beta2, t));
+            // (beta2 0.9 at step 2: one significand comes out wrong without Markstein's correction)
+            if (t == 1 || (t == 7 && beta2 == 0.999f) || (t == 2 && beta2 == 0.9f)) every_significand.push_back(divisors.back());
+        }
+    divisors.push_back(1.0f);  // beta2 0, or a late step
+    every_significand.push_back(1.0f);
+    const std::vector<float> significands = floats_between(1.0f, 4.0f);
+    const std::vector<float> low = floats_between(0x1p-100f, 0x1.02p-100f), high = floats_between(0x1.fcp127f, FLT_MAX);
+    std::vector<float> sweep;  // every 251st bit pattern: both signs, zero, subnormals, infinities, NaNs
+    for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 251) sweep.push_back(from_bits(static_cast<uint32_t>(u)));
+    std::vector<const k::detail::VectorIsa*> tables;
+    for (Isa isa : {Isa::SSE2, Isa::AVX2, Isa::AVX512})
+        if (static_cast<int>(isa) <= static_cast<int>(k::supported_isa())) tables.push_back(&k::detail::vector_isa(isa));
+    std::vector<int64_t> bad(tables.size());
+    std::vector<float> want, y;
+    const auto check = [&](const std::vector<float>& x, float b) {  // every ISA against one reference run
+        sqrt_over_reference(x, b, want);
+        for (size_t t = 0; t < tables.size(); ++t) {
+            REQUIRE(static_cast<bool>(tables[t]->sqrt_over));
+            bad[t] += sqrt_over_mismatches(*tables[t], x, b, want, y);
+        }
+    };
+    for (float b : every_significand) check(significands, b);
+    for (float b : divisors) check(low, b), check(high, b);
+    for (float b : {1.0f, adam_bc2(0.999f, 3)}) check(sweep, b);
+    // Special lanes among ordinary ones, at every position of a vector and in the tail.
+    for (float s : {0.0f, -0.0f, FLT_MIN / 4, 0x1p-101f, -1.0f, INFINITY, NAN, FLT_MAX})
+        for (size_t p = 0; p < 19; ++p) {
+            std::vector<float> x(19);
+            for (size_t i = 0; i < x.size(); ++i) x[i] = 0.37f + 1.93f * static_cast<float>(i);
+            x[p] = s;
+            check(x, adam_bc2(0.999f, 2));
+        }
+    for (size_t t = 0; t < tables.size(); ++t)
+        CHECK_MESSAGE(bad[t] == 0, std::string(tables[t]->name) << ": " << bad[t] << " results differ from the reference");
+}
+
+// The exhaustive run behind the FMA sequences (simd/math.hpp), minutes long, so skipped by default:
+// test_vector_math --no-skip -tc='*exhaustive*' (with NNFS_MAX_ISA=avx2 for AVX2). On the ISA in use:
+// every float v (all 2^32 bit patterns) with b = 1, then every v in [1, 4) against every divisor
+// sqrt(1 - beta2^t) of beta2 = 0.9 and 0.99 until it rounds to 1.
+TEST_CASE("Adam's sqrt(v) / b, exhaustive" * doctest::skip()) {
+    const auto& table = k::detail::vector_isa(k::current_isa());
+    REQUIRE(static_cast<bool>(table.sqrt_over));
+    std::vector<float> x, want, y;
+    int64_t bad = 0, divisors = 0;
+    for (uint64_t hi = 0; hi < 256; ++hi) {  // 2^32 bit patterns in 256 slices
+        x.clear();
+        for (uint64_t lo = 0; lo < (uint64_t{1} << 24); ++lo) x.push_back(from_bits(static_cast<uint32_t>(hi << 24 | lo)));
+        bad += sqrt_over_mismatches(table, x, 1.0f, sqrt_over_reference(x, 1.0f, want), y);
+    }
+    const std::vector<float> significands = floats_between(1.0f, 4.0f);
+    for (float beta2 : {0.9f, 0.99f})
+        for (int64_t t = 1;; ++t) {
+            const float b = adam_bc2(beta2, t);
+            bad += sqrt_over_mismatches(table, significands, b, sqrt_over_reference(significands, b, want), y);
+            ++divisors;
+            if (b == 1.0f) break;
+        }
+    MESSAGE(std::string(table.name) << ": 2^32 floats with b = 1, and 2^24 against each of " << divisors << " divisors");
+    CHECK_MESSAGE(bad == 0, std::string(table.name) << ": " << bad << " results differ from the reference");
+}

@@ -72,6 +72,61 @@ inline vfloat<Arch> divide(vfloat<Arch> n, vfloat<Arch> d) {
     }
 }
 
+// Adam's sqrt(v) / b (b = sqrt(1 - beta2^t), constant over a call), each rounded to float as vsqrtps and
+// vdivps round them, without the divider where that is safe. Why: on AVX-512 the divider takes 12 cycles
+// for a vector's square root and 10 for a division, and Adam, with one of each and the division m / denom
+// per element, was bound by it in L1 and L2.
+
+// Whether every lane of x lies in [2^-100, FLT_MAX], the range of sqrt_in_range (NaN is outside).
+template <class Arch>
+inline bool sqrt_range(vfloat<Arch> x) {
+    return xsimd::all((x >= vfloat<Arch>(0x1p-100f)) & (x <= vfloat<Arch>(FLT_MAX)));
+}
+
+// sqrt(x) for x in [2^-100, FLT_MAX] (sqrt_range), the bits of vsqrtps. AVX-512: y = vrsqrt14ps(x)
+// (|error| < 2^-14), s = x y ~ sqrt(x), h = y / 2 ~ 1 / (2 sqrt(x)); one Goldschmidt step r = 1/2 - s h,
+// s += s r, h += h r (error ~2^-27); then the residual d = x - s^2, exact in one FMA (|d| < 2^-24 x: it
+// fits in the 24 bits above s^2's last bit, which x >= 2^-100 keeps above the subnormals), and s + d h
+// rounded once: within ~2^-52 of sqrt(x), and sqrt(x) of a float x is never that close to a midpoint m
+// between floats (x = m^2 would take m of 25 bits squared into 24), so it rounds as sqrt(x) does.
+// Checked on every float (tests/test_vector_math.cpp, the exhaustive case). Elsewhere vsqrtps / sqrtps (AVX2
+// has a 12-bit estimate only: two steps would cost what the instruction does).
+template <class Arch>
+inline vfloat<Arch> sqrt_in_range(vfloat<Arch> x) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+        const __m512 y = _mm512_rsqrt14_ps(x);
+        __m512 s = _mm512_mul_ps(x, y);
+        __m512 h = _mm512_mul_ps(_mm512_set1_ps(0.5f), y);
+        const __m512 r = _mm512_fnmadd_ps(s, h, _mm512_set1_ps(0.5f));
+        s = _mm512_fmadd_ps(s, r, s);
+        h = _mm512_fmadd_ps(h, r, h);
+        return _mm512_fmadd_ps(_mm512_fnmadd_ps(s, s, x), h, s);
+    } else
+#endif
+    {
+        return xsimd::sqrt(x);
+    }
+}
+
+// x / b rounded to float, as vdivps rounds it, on ISAs with FMA (kFusedFma), for a constant b in
+// [2^-12, 1] and x in [2^-50, 2^64] or 0 (Adam's: x = sqrt(v) for v in sqrt_range; b from a float beta2
+// < 1; the argument needs x / b and the residual below far from the subnormals and from overflow):
+// yh = 1 / b rounded to float, yl = 1 / b - yh rounded to float (|yh + yl - 1 / b| < 2^-48 / b); q = x yh
+// + (x yl), one FMA, is within a relative 2^-47 of x / b, so a faithful rounding of it; then Markstein's
+// correction: the residual x - b q is exact in one FMA, and q + (x - b q) yh rounds to x / b because yh is
+// within a relative 2^-24 of 1 / b and q is faithful (Markstein's theorem: J.-M. Muller et al., Handbook
+// of Floating-Point Arithmetic, on Newton-Raphson division). Checked on every significand of x against
+// every b of beta2 = 0.9 and 0.99 until b rounds to 1 (tests/test_vector_math.cpp, the exhaustive case);
+// without the correction, 1 significand in 2^23 comes out wrong for about 1 b in 12.
+template <class Arch>
+struct DivideByConstant {
+    vfloat<Arch> b, yh, yl;
+    explicit DivideByConstant(float divisor)
+        : b(divisor), yh(1.0f / divisor), yl(static_cast<float>(1.0 / double{divisor} - double{1.0f / divisor})) {}
+    vfloat<Arch> operator()(vfloat<Arch> x) const;
+};
+
 // Range reduction shared by exp and tanh. z = x log2(e) + kShift rounds x log2(e) to an integer in z's
 // low mantissa bits (the FMA "magic number": one rounding, no vrndscaleps / roundps in the chain), exact
 // for |x log2(e)| < 2^22; kShift's 127 is the exponent bias, so z's bits shifted left by 23 are 2^n for
@@ -196,6 +251,12 @@ inline vfloat<Arch> fnmadd(vfloat<Arch> a, vfloat<Arch> b, vfloat<Arch> c) {
     {
         return xsimd::fnma(a, b, c);
     }
+}
+
+template <class Arch>
+inline vfloat<Arch> DivideByConstant<Arch>::operator()(vfloat<Arch> x) const {
+    const vfloat<Arch> q = fmadd<Arch>(x, yh, x * yl);
+    return fmadd<Arch>(fnmadd<Arch>(q, b, x), yh, q);
 }
 
 // Logarithms: fdlibm's logf, as xsimd 8.1's (< 1 ulp measured): x = 2^k (1 + f) with 1 + f in

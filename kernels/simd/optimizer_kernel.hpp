@@ -42,26 +42,60 @@ void sgd_update(float* param, float* velocity, const float* grad, int64_t n, flo
                  : sgd_update_t<Arch, false, true, false>(param, velocity, grad, n, lr, momentum, weight_decay);
 }
 
+// sqrt(v) / b for Adam's constant b = sqrt(1 - beta2^t) in (0, 1], each rounded to float as the
+// reference rounds it (sqrt, then the division). On ISAs with FMA, vectors whose v all lie in sqrt_range
+// take sqrt_in_range and DivideByConstant (simd/math.hpp), off the divider: AVX-512 adam 69-73 -> 79-83
+// GB/s in L1 and L2, AVX2 71-76 -> 76-81 (the divider keeps Adam's other quotient, m / denom). Any other
+// vector (a v of zero, subnormal, infinite or NaN; the masked tail) and SSE2 take the square root and the
+// quotient by b as float(double(a) * y), y = 1 / b rounded to double: a / b rounded to float, the
+// division's own bits, for every float a (0, inf and NaN included) and b > 0: the double is within 2^-52
+// (relative) of a / b, and a quotient of floats is never closer than 2^-49 to a midpoint between floats
+// (a / b - m = (a - m b) / b, with m of 25 significant bits and a - m b a nonzero multiple of a's or m b's
+// last bit), so both round alike. With SSE2's two doubles a vector the division is faster.
+template <class Arch>
+class SqrtOverConstant {
+  public:
+    explicit SqrtOverConstant(float b) : b_(b), inv_b_(1.0 / static_cast<double>(b)), divide_(b) {}
+    vfloat<Arch> operator()(vfloat<Arch> v) const {
+        if constexpr (kFusedFma<Arch>)
+            if (sqrt_range<Arch>(v)) [[likely]]
+                return divide_(sqrt_in_range<Arch>(v));
+        return any(v);
+    }
+
+  private:
+    vfloat<Arch> any(vfloat<Arch> v) const {
+        const vfloat<Arch> a = xsimd::sqrt(v);
+        if constexpr (vfloat<Arch>::size < 8) {
+            return a / vfloat<Arch>(b_);
+        } else {
+            vdouble<Arch> lo, hi;
+            widen<Arch>(a, lo, hi);
+            return narrow<Arch>(lo * inv_b_, hi * inv_b_);
+        }
+    }
+    float b_;
+    vdouble<Arch> inv_b_;
+    DivideByConstant<Arch> divide_;
+};
+
+// dst[i] = sqrt(src[i]) / b as Adam computes it; only tests call it.
+template <class Arch>
+void sqrt_over(float* dst, const float* src, int64_t n, float b) {
+    const SqrtOverConstant<Arch> sqrt_over_b(b);
+    for_vectors<Arch>(n, [&](int64_t i, auto part) { store<Arch>(dst + i, sqrt_over_b(load<Arch>(src + i, part)), part); });
+}
+
 // Adam / AdamW (Mode 0: no decay, 1: L2 decay added to g, 2: decoupled param *= 1 - lr wd), then
-// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; param -= step_size m / (sqrt(v) / sqrt(1 - b2^t) + eps).
-//
-// The quotient by the constant b = sqrt(1 - b2^t) is taken as float(double(a) * y), y = 1 / b rounded to
-// double, which is a / b rounded to float, the division's own bits, for every float a (0, inf and NaN
-// included) and b > 0: the double is within 2^-52 (relative) of a / b, and a quotient of floats is
-// never closer than 2^-49 to a midpoint between floats (a / b - m = (a - m b) / b, with m of 25
-// significant bits and a - m b a nonzero multiple of a's or m b's last bit), so both round alike. (Checked
-// too: all 2^23 significands of a against 78 values of b, and 4e8 random pairs: no difference.) The
-// divider, busy with a square root and two divisions per element, bounded Adam in L1 and L2: this
-// takes one division off it, 50-52 -> 69-74 GB/s on AVX-512 (AVX2 54-57 -> 71-75). The other quotient,
-// m / denom, by a Newton reciprocal in double measured slower than the division (36 GB/s).
+// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; param -= step_size m / (sqrt(v) / b + eps), b =
+// sqrt(1 - b2^t), each operation rounded to float as the reference rounds it.
 template <class Arch, int Mode>
 void adam_update_t(float* param, float* m, float* v, const float* grad, int64_t n, float beta1, float beta2,
                    float eps, float weight_decay, float step_size, float bc2_sqrt, float decay) {
     using V = vfloat<Arch>;
-    using D = vdouble<Arch>;
     const V b1(beta1), b2(beta2), omb1(static_cast<float>(1.0 - beta1)), omb2(static_cast<float>(1.0 - beta2));
     const V veps(eps), vwd(weight_decay), vstep(step_size), vdecay(decay);
-    const D inv_bc2(1.0 / static_cast<double>(bc2_sqrt));
+    const SqrtOverConstant<Arch> sqrt_over_bc2(bc2_sqrt);
     for_vectors<Arch>(n, [&](int64_t i, auto part) {
         V p = load<Arch>(param + i, part), g = load<Arch>(grad + i, part);
         if constexpr (Mode == 2) p = p * vdecay;
@@ -70,15 +104,7 @@ void adam_update_t(float* param, float* m, float* v, const float* grad, int64_t 
         const V vi = b2 * load<Arch>(v + i, part) + omb2 * g * g;
         store<Arch>(m + i, mi, part);
         store<Arch>(v + i, vi, part);
-        V q = xsimd::sqrt(vi);
-        if constexpr (V::size >= 8) {  // sqrt(v) / bc2 (above); with SSE2's two doubles a vector, the division is faster
-            D lo, hi;
-            widen<Arch>(q, lo, hi);
-            q = narrow<Arch>(lo * inv_bc2, hi * inv_bc2);
-        } else {
-            q = q / V(bc2_sqrt);
-        }
-        const V denom = q + veps;
+        const V denom = sqrt_over_bc2(vi) + veps;
         store<Arch>(param + i, p - vstep * (mi / denom), part);
     });
 }

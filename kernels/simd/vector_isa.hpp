@@ -44,6 +44,8 @@ struct VectorIsa {
     decltype(&ref::adam_update) adam_update = &ref::adam_update;
     // dst[i] = fn(src[i]) with this ISA's vector math (null for ref); only tests call it.
     void (*math)(MathFn fn, float* dst, const float* src, int64_t n) = nullptr;
+    // dst[i] = sqrt(src[i]) / b as this ISA's Adam computes it (null for ref); only tests call it.
+    void (*sqrt_over)(float* dst, const float* src, int64_t n, float b) = nullptr;
 };
 
 extern const VectorIsa vector_ref;  // every slot the scalar reference

@@ -61,6 +61,7 @@ constexpr detail::VectorIsa vector_table(const char* name) {
     t.normal_fill = &normal_fill<Arch>;
     t.dropout_forward = &dropout_forward<Arch>;
     t.math = &math<Arch>;
+    t.sqrt_over = &sqrt_over<Arch>;
     return t;
 }
 
