@@ -1,6 +1,7 @@
 // Optimizer updates over n parameters in one pass: parameter, gradient and state are each read once
 // and the parameter and state written once. The operations are the reference's, in its order and in
-// float, without contraction, so the results are bitwise identical to nnfs::kernels::ref.
+// float, without contraction, so the results are bitwise identical to nnfs::kernels::ref (Adam's
+// sqrt(v) / b takes other operations that round alike: SqrtOverConstant below).
 #pragma once
 
 #include <cmath>
