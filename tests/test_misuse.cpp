@@ -820,6 +820,15 @@ TEST_CASE("Sequential backward after a failed forward is refused until a forward
     check_error([&] { net.forward(ramp({2, 5})); }, {"Sequential layer 0 forward: Linear(3 -> 4): input [2, 5], expected [*, 3]"});
     check_error([&] { net.backward(ramp({2, 2})); }, {"Sequential backward: the last forward failed at layer 0 (Linear(3 -> 4))"});
     check_usable(net, fresh, ramp({2, 3}), ramp({2, 2}));
+
+    // As in PyTorch, the layers before the one that fails have run their forward (documented in the README).
+    nnfs::Sequential bn_first;
+    auto& bn = bn_first.emplace<nnfs::BatchNorm1d>(3);
+    bn_first.emplace<nnfs::Linear>(4, 2);
+    check_error([&] { bn_first.forward(ramp({2, 3})); }, {"Sequential layer 1 forward: Linear(4 -> 2): input [2, 3], expected [*, 4]"});
+    nnfs::BatchNorm1d alone(3);
+    alone.forward(ramp({2, 3}));
+    check_equal(bn.running_mean(), alone.running_mean(), "running mean of the layer before the failure");
 }
 
 TEST_CASE("Sequential backward after a child ran a forward of its own is refused before any gradient moves") {

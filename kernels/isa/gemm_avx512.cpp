@@ -1,5 +1,5 @@
 // SGEMM for avx512: the instantiations of kernels/simd/gemm_kernel.hpp for xsimd::avx512f.
-// Compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma (kernels/CMakeLists.txt); called only when the CPU and OS support it.
+// Compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma (kernels/CMakeLists.txt); called only when the CPU and OS support it.
 #include "simd/gemm_dot_nt.hpp"
 #include "simd/gemm_kernel.hpp"
 #include "simd/gemm_narrow_dot.hpp"

@@ -1,5 +1,5 @@
 // Vector (non-GEMM) kernels for avx2: the instantiation of kernels/simd/vector_table.hpp for xsimd::fma3<xsimd::avx2>.
-// Compiled with -mavx2 -mfma (kernels/CMakeLists.txt); called only when the CPU and OS support it.
+// Compiled with -mavx2 -mfma -ffp-contract=off (kernels/CMakeLists.txt); called only when the CPU and OS support it.
 #include "simd/vector_table.hpp"
 
 namespace nnfs::kernels::detail {

@@ -2,9 +2,11 @@
 //
 // Conventions (every kernel below):
 //   - row-major storage; a "rows x cols" matrix has row stride cols unless a leading dimension says otherwise;
-//   - argument order: outputs, inputs, then sizes and scalars;
-//   - kernels own no memory and know no classes: lib/ validates shapes before calling, and kernels throw
-//     nothing, except the SGEMM entry points, which check their arguments as BLAS does (nnfs::Error);
+//   - argument order: outputs, inputs, then sizes and scalars (except sgemm's, BLAS's order, and an
+//     activation kernel's Activation, first);
+//   - kernels own no data and know no classes: lib/ validates shapes before calling, and kernels throw
+//     nothing, except the SGEMM entry points, which check their arguments as BLAS does (nnfs::Error), and
+//     keep per-thread packing buffers, grown once (std::bad_alloc if that fails);
 //   - names follow oneDNN: src/dst for forward data, diff_src/diff_dst for their gradients;
 //   - kernels that produce parameter gradients ADD into them (gradients accumulate until zero_grad);
 //   - results do not depend on the thread count (work is split statically, reductions in fixed order).

@@ -3,7 +3,7 @@
 //   ReLU     y = x < 0 ? 0 : x          (PyTorch's: NaN and -0 pass through)
 //   Sigmoid  y = 1 / (1 + exp(-x))      (simd/math.hpp, < 1e-6 relative error)
 //   Tanh     y = tanh(x)                (simd/math.hpp, saturating at +-1)
-// and their derivatives through y = act(x): ReLU y > 0 (applied by select, see relu_backward),
+// and their derivatives through y = act(x): ReLU y > 0 (applied by select, see activation_grad),
 // Sigmoid y (1 - y), Tanh (1 - y)(1 + y).
 #pragma once
 

@@ -57,6 +57,10 @@ struct Scratch {
             std::free(data);
             capacity = (n + 15) / 16 * 16;
             data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(capacity) * sizeof(float)));
+            if (!data) {
+                capacity = 0;
+                throw std::bad_alloc();
+            }
         }
         return data;
     }

@@ -13,7 +13,8 @@ public:
     const Tensor& backward(const Tensor& grad_output) override;
     std::string name() const override;
     kernels::Activation kind() const { return kind_; }
-    // For Linear::forward_fused: the output buffer, sized, to be written by the fused GEMM; counts as a forward.
+    // For Linear::forward_fused: the output buffer, sized, to be written by the fused GEMM; counts as a
+    // forward (backward is then allowed, and forward_count() advances).
     Tensor& fused_output(const Shape& shape);
     // The last output (what fused_output returned).
     const Tensor& output() const { return output_; }

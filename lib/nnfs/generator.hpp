@@ -16,7 +16,7 @@ struct RandomStream {
 }  // namespace detail
 
 // A random generator: the (seed, offset) of a Philox stream, every draw reserving the next blocks.
-// Weight initialisation (Linear's constructor and reset_parameters) and Dropout masks draw from the
+// Weight initialisation (Linear's constructor) and Dropout masks draw from the
 // generator of the calling thread (current_generator()).
 //
 // Threads, as in PyTorch: there is ONE default generator for the whole process, not one per thread.

@@ -50,7 +50,8 @@ ClassificationReport classification_report(const ConfusionMatrix& cm);
 
 // Regression metrics over equal-length spans: mean squared error, mean absolute error and the
 // coefficient of determination R^2 = 1 - SS_res / SS_tot (1 when SS_tot = 0 and the fit is exact, else 0;
-// NaN for fewer than 2 samples or a NaN in the data: as scikit-learn's r2_score, which warns or raises there).
+// NaN for 1 sample or a NaN in the data: as scikit-learn's r2_score, which warns or raises there). No samples,
+// or spans of unequal lengths: nnfs::Error, for all three.
 double mean_squared_error(std::span<const float> predicted, std::span<const float> truth);
 double mean_absolute_error(std::span<const float> predicted, std::span<const float> truth);
 double r2_score(std::span<const float> predicted, std::span<const float> truth);

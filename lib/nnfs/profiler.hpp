@@ -10,7 +10,8 @@
 // each concurrently running model its own Profiler). Rows are kept per module, so models taking turns
 // on one Profiler get rows of their own. A nested Sequential is one row (its whole time); attach a
 // Profiler to it too for its layers.
-// GFLOP/s is shown where a layer knows its FLOP count (Linear: 2 batch in out forward, twice that backward).
+// GFLOP/s is shown where a layer knows its FLOP count (Linear: 2 batch in out forward, twice that backward,
+// or once for a first layer without input gradient).
 #pragma once
 
 #include <chrono>
@@ -30,7 +31,7 @@ class Profiler {
 public:
     enum class Phase { Forward, Backward };
 
-    // Events kept for the trace (the table's totals keep counting past it): about 48 bytes each.
+    // Events kept for the trace (the table's totals keep counting past it): 24 bytes each, reserved here.
     explicit Profiler(size_t max_trace_events = 200000);
 
     // Called by Sequential around each layer call (allocates only the first time a layer is seen).

@@ -1,7 +1,8 @@
 // Tensor: float32, row-major, contiguous, 0 to 4 dimensions, owning a buffer aligned to 64 bytes.
 //
-// Copying: the copy constructor and copy assignment make a deep copy (a new buffer); moves transfer
-// the buffer and never copy. `resize` keeps the buffer when the new shape fits its capacity, so
+// Copying: the copy constructor and copy assignment make a deep copy (the constructor allocates; the
+// assignment reuses the destination's buffer when the values fit in it); moves transfer the buffer and
+// never copy. `resize` keeps the buffer when the new shape fits its capacity, so
 // modules reuse their outputs and workspaces without allocating.
 #pragma once
 

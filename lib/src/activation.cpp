@@ -21,6 +21,7 @@ const Tensor& ElementwiseActivation::forward(const Tensor& input) {
 }
 
 Tensor& ElementwiseActivation::fused_output(const Shape& shape) {
+    ++forward_count_;
     output_.resize(shape);
     has_forward_ = true;
     return output_;

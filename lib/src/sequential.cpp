@@ -149,7 +149,7 @@ Shape Sequential::output_shape(const Shape& input) const {
 std::string Sequential::summary(const Shape& input) const {
     std::ostringstream os;
     // Columns of 4, 32 and 16 characters, each followed by at least one space however long its text (a
-    // nested Sequential's name runs past 32), then the count right-aligned in 12.
+    // nested Sequential's name runs past 32), then the count right-aligned in 11.
     os << std::left << std::setw(3) << "#" << ' ' << std::setw(31) << "layer" << ' ' << std::setw(15) << "output shape" << ' '
        << std::right << std::setw(11) << "parameters" << '\n';
     os << std::string(64, '-') << '\n';
