@@ -81,6 +81,13 @@ void check_usable(nnfs::Module& m, nnfs::Module& fresh, const Tensor& x, const T
     for (size_t i = 0; i < ps.size(); ++i) check_equal(ps[i]->grad, fs[i]->grad, "parameter gradient");
 }
 
+// Linear(3 -> 4), ReLU, Linear(4 -> 2).
+void add_3_4_2(nnfs::Sequential& s) {
+    s.emplace<nnfs::Linear>(3, 4);
+    s.emplace<nnfs::ReLU>();
+    s.emplace<nnfs::Linear>(4, 2);
+}
+
 // One module of each kind, built the same way twice.
 struct Kind {
     const char* name;
@@ -811,11 +818,7 @@ TEST_CASE("Sequential backward after a failed forward is refused until a forward
     // The layers before the failure hold the failed call's state, the others an earlier call's: backward
     // would mix two batches.
     nnfs::Sequential net, fresh;
-    for (nnfs::Sequential* s : {&net, &fresh}) {
-        s->emplace<nnfs::Linear>(3, 4);
-        s->emplace<nnfs::ReLU>();
-        s->emplace<nnfs::Linear>(4, 2);
-    }
+    for (nnfs::Sequential* s : {&net, &fresh}) add_3_4_2(*s);
     net.forward(ramp({2, 3}));
     check_error([&] { net.forward(ramp({2, 5})); }, {"Sequential layer 0 forward: Linear(3 -> 4): input [2, 5], expected [*, 3]"});
     check_error([&] { net.backward(ramp({2, 2})); }, {"Sequential backward: the last forward failed at layer 0 (Linear(3 -> 4))"});
@@ -839,11 +842,7 @@ TEST_CASE("Sequential backward after a child ran a forward of its own is refused
         CAPTURE(other_rows);
         nnfs::manual_seed(1);
         nnfs::Sequential net, fresh;
-        for (nnfs::Sequential* s : {&net, &fresh}) {
-            s->emplace<nnfs::Linear>(3, 4);
-            s->emplace<nnfs::ReLU>();
-            s->emplace<nnfs::Linear>(4, 2);
-        }
+        for (nnfs::Sequential* s : {&net, &fresh}) add_3_4_2(*s);
         net.forward(ramp({5, 3}));
         net[0].forward(ramp({other_rows, 3}, 0.4f));  // inspecting the first layer on other data
         check_error([&] { net.backward(ramp({5, 2})); },
