@@ -122,8 +122,10 @@ inline vfloat<Arch> sqrt_in_range(vfloat<Arch> x) {
 template <class Arch>
 struct DivideByConstant {
     vfloat<Arch> b, yh, yl;
-    explicit DivideByConstant(float divisor)
-        : b(divisor), yh(1.0f / divisor), yl(static_cast<float>(1.0 / double{divisor} - double{1.0f / divisor})) {}
+    // inverse = 1 / divisor rounded to double, which rounds to float as 1.0f / divisor does (a quotient of
+    // floats is never within 2^-53 of a midpoint between floats: see SqrtOverConstant); one division a call.
+    DivideByConstant(float divisor, double inverse)
+        : b(divisor), yh(static_cast<float>(inverse)), yl(static_cast<float>(inverse - static_cast<double>(static_cast<float>(inverse)))) {}
     vfloat<Arch> operator()(vfloat<Arch> x) const;
 };
 

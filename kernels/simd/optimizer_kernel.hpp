@@ -56,7 +56,7 @@ void sgd_update(float* param, float* velocity, const float* grad, int64_t n, flo
 template <class Arch>
 class SqrtOverConstant {
   public:
-    explicit SqrtOverConstant(float b) : b_(b), inv_b_(1.0 / static_cast<double>(b)), divide_(b) {}
+    explicit SqrtOverConstant(float b) : SqrtOverConstant(b, 1.0 / static_cast<double>(b)) {}
     vfloat<Arch> operator()(vfloat<Arch> v) const {
         if constexpr (kFusedFma<Arch>)
             if (sqrt_range<Arch>(v)) [[likely]]
@@ -65,6 +65,7 @@ class SqrtOverConstant {
     }
 
   private:
+    SqrtOverConstant(float b, double inv_b) : b_(b), inv_b_(inv_b), divide_(b, inv_b) {}
     vfloat<Arch> any(vfloat<Arch> v) const {
         const vfloat<Arch> a = xsimd::sqrt(v);
         if constexpr (vfloat<Arch>::size < 8) {
