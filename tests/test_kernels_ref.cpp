@@ -285,3 +285,36 @@ TEST_CASE("ref random kernels: element i depends only on (seed, offset, i); bloc
     CHECK(kept > 0);
     CHECK(kept < 64);
 }
+
+// Found by a helper's campaign on the kernels' public API: the reference read x[0] of a row of no
+// columns (softmax, log-softmax, both cross-entropy forwards), wrote NaN statistics for a BatchNorm batch
+// of no rows, and gave NaN for the BCE-with-logits loss of x = +inf, t = 0, where the vector kernels (and
+// PyTorch) give +inf. Every instruction set now agrees with the reference on these.
+TEST_CASE("kernels on sizes of 0 and BCE with logits at +-inf: the reference as the vector kernels") {
+    const k::Isa saved = k::current_isa();
+    for (k::Isa isa : {k::Isa::Reference, k::Isa::SSE2, k::Isa::AVX2, k::Isa::AVX512}) {
+        if (static_cast<int>(isa) > static_cast<int>(k::supported_isa())) continue;
+        k::set_max_isa(isa);
+        CAPTURE(std::string(k::isa_name(isa)));
+        const float canary = 7.0f;
+        std::vector<float> x(4, canary), y(4, canary);
+        const int32_t target[3] = {0, 0, 0};
+        k::softmax_forward(nullptr, nullptr, 3, 0);  // rows of no columns: nothing to read (the reference crashed)
+        k::log_softmax_forward(nullptr, nullptr, 3, 0);
+        CHECK(k::cross_entropy_forward(y.data(), x.data(), target, 3, 0) == 0.0f);
+        CHECK(k::cross_entropy_prob_forward(y.data(), x.data(), x.data(), 3, 0) == 0.0f);
+        CHECK(y == std::vector<float>(4, canary));  // nothing written
+        std::vector<float> stats(3 * 3, canary);
+        const float gamma[3] = {1, 1, 1}, beta[3] = {0, 0, 0};
+        k::batchnorm_forward_train(y.data(), y.data(), stats.data(), stats.data() + 3, stats.data() + 6, x.data(), gamma, beta,
+                                   0, 3, 1e-5f);
+        CHECK(stats == std::vector<float>(9, canary));
+        const float inf = std::numeric_limits<float>::infinity();
+        const float logits[4] = {inf, -inf, inf, 0.0f}, t0[4] = {0, 1, 0, 0}, t1[1] = {1};
+        CHECK(k::bce_logits_forward(logits, t0, 1) == inf);      // x = +inf, t = 0
+        CHECK(k::bce_logits_forward(logits + 1, t0 + 1, 1) == inf);  // x = -inf, t = 1
+        CHECK(std::isnan(k::bce_logits_forward(logits, t1, 1)));  // x = +inf, t = 1: inf 0, NaN (PyTorch too)
+        CHECK(k::bce_logits_forward(logits + 3, t0 + 3, 1) == doctest::Approx(std::log(2.0)));
+    }
+    k::set_max_isa(saved);
+}

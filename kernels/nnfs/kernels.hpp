@@ -9,6 +9,12 @@
 //     keep per-thread packing buffers, grown once (std::bad_alloc if that fails);
 //   - names follow oneDNN: src/dst for forward data, diff_src/diff_dst for their gradients;
 //   - kernels that produce parameter gradients ADD into them (gradients accumulate until zero_grad);
+//   - an output must not overlap an input unless the kernel says it may (activations, in place);
+//   - sums (losses' means, column and row sums, BatchNorm's gradients) add float terms in short float runs
+//     into double: a term or run beyond FLT_MAX is inf where the all-double reference stays finite, as in
+//     PyTorch's float arithmetic;
+//   - rows or cols of 0: the softmax and cross-entropy kernels read and write nothing (a loss of 0), and
+//     BatchNorm's training forward writes nothing for N = 0 (its statistics are undefined);
 //   - results do not depend on the thread count (work is split statically, reductions in fixed order).
 // Every public function dispatches at run time to the best implementation for this CPU;
 // nnfs::kernels::ref holds the scalar reference of each (the tests' ground truth).

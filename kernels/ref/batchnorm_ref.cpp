@@ -7,6 +7,7 @@ namespace nnfs::kernels::ref {
 
 void batchnorm_forward_train(float* dst, float* xhat, float* mean, float* var, float* invstd, const float* src,
                              const float* gamma, const float* beta, int64_t N, int64_t C, float eps) {
+    if (N <= 0) return;  // no statistics of no rows (as the vector kernels: nothing is written)
     for (int64_t c = 0; c < C; ++c) {
         double s = 0.0;
         for (int64_t i = 0; i < N; ++i) s += src[i * C + c];

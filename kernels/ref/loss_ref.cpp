@@ -12,6 +12,7 @@ namespace {
 // prob_i = softmax(x_i); returns the row's log-softmax through `log_prob(j)`.
 template <class PerRow>
 double softmax_rows(float* prob, const float* logits, int64_t rows, int64_t cols, PerRow per_row) {
+    if (rows <= 0 || cols <= 0) return 0.0;  // (as the vector kernels; a row of no columns has no max)
     double total = 0.0;
     for (int64_t i = 0; i < rows; ++i) {
         const float* x = logits + i * cols;
@@ -21,7 +22,7 @@ double softmax_rows(float* prob, const float* logits, int64_t rows, int64_t cols
         auto log_prob = [&](int64_t j) { return double{x[j] - st.max} - double{st.log_sum}; };
         total += per_row(i, log_prob);
     }
-    return rows > 0 ? total / static_cast<double>(rows) : 0.0;
+    return total / static_cast<double>(rows);
 }
 }  // namespace
 
@@ -96,7 +97,9 @@ float bce_logits_forward(const float* logits, const float* target, int64_t n) {
     double s = 0.0;
     for (int64_t i = 0; i < n; ++i) {
         const double x = logits[i], t = target[i];
-        s += std::max(x, 0.0) - x * t + std::log1p(std::exp(-std::abs(x)));
+        // max(x, 0) - x t as x (1 - t) or -x t, as the vector kernels write it: at x = +inf, t = 0 the other
+        // form is inf - inf 0 = NaN where the loss is +inf (PyTorch's (1 - t) x + max(-x, 0) + ... too).
+        s += (x >= 0.0 ? x * (1.0 - t) : -x * t) + std::log1p(std::exp(-std::abs(x)));
     }
     return n > 0 ? static_cast<float>(s / static_cast<double>(n)) : 0.0f;
 }

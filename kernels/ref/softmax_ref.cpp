@@ -11,6 +11,7 @@ using detail::row_stats;
 using detail::RowStats;
 
 void softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
+    if (cols <= 0) return;  // (a row of no columns has no max)
     for (int64_t i = 0; i < rows; ++i) {
         const float* x = src + i * cols;
         float* y = dst + i * cols;
@@ -20,6 +21,7 @@ void softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
 }
 
 void log_softmax_forward(float* dst, const float* src, int64_t rows, int64_t cols) {
+    if (cols <= 0) return;
     for (int64_t i = 0; i < rows; ++i) {
         const float* x = src + i * cols;
         float* y = dst + i * cols;
