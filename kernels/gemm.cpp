@@ -18,6 +18,7 @@
 #include <new>
 
 #include "denormal_scope.hpp"
+#include "scratch_buffer.hpp"
 #include "nnfs/kernels.hpp"
 #include "simd/gemm_isa.hpp"
 #include "split_threads.hpp"
@@ -81,22 +82,10 @@ double balance(int64_t tiles, int threads) {
     return static_cast<double>(tiles) / static_cast<double>(threads * ceil_div(tiles, threads));
 }
 
-// The packed B panel a team shares: owned by the thread that calls sgemm (the team's master), grown
-// once, 64-byte aligned.
+// The packed B panel a team shares: owned by the thread that calls sgemm (the team's master).
 float* team_buffer(int64_t floats) {
-    struct Buffer {
-        float* data = nullptr;
-        int64_t capacity = 0;
-        ~Buffer() { std::free(data); }
-    };
-    static thread_local Buffer buf;
-    if (floats > buf.capacity) {
-        std::free(buf.data);
-        buf.capacity = (floats + 15) / 16 * 16;
-        buf.data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(buf.capacity) * sizeof(float)));
-        if (!buf.data) throw std::bad_alloc();
-    }
-    return buf.data;
+    static thread_local ScratchBuffer buf;
+    return buf.get(floats);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include <cstdlib>
 #include <type_traits>
 
+#include "scratch_buffer.hpp"
 #include "simd/gemm_isa.hpp"
 #include "simd/transpose.hpp"
 #include "simd/activation.hpp"
@@ -40,35 +41,13 @@ using detail::GemmArgs;
 using detail::GemmBlocking;
 
 // ---------------------------------------------------------------------------------------------
-// Per-thread packing buffer: 64-byte aligned, grown once, reused by every later call (Id: 0 the packed
-// B panel, 1 the packed A block, 2 the direct path's copy of op(B), 3 its copy of a partial A tile, 4 the
-// small-M path's copy of op(A) = A^T, 5 the narrow dot kernel's packed op(B), 6 the no-copy path's last
-// columns of B, 7 its last rows of op(A)).
-template <class Arch, int Id>
-struct Scratch {
-    float* data = nullptr;
-    int64_t capacity = 0;  // floats
-    Scratch() = default;
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-    ~Scratch() { std::free(data); }
-    float* get(int64_t n) {
-        if (n > capacity) {
-            std::free(data);
-            capacity = (n + 15) / 16 * 16;
-            data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(capacity) * sizeof(float)));
-            if (!data) {
-                capacity = 0;
-                throw std::bad_alloc();
-            }
-        }
-        return data;
-    }
-};
-
+// Per-thread packing buffers (scratch_buffer.hpp), one per ISA and use (Id: 0 the packed B panel, 1 the
+// packed A block, 2 the direct path's copy of op(B), 3 its copy of a partial A tile, 4 the small-M path's
+// copy of op(A) = A^T, 5 the narrow dot kernel's packed op(B), 6 the no-copy path's last columns of B, 7
+// its last rows of op(A)).
 template <class Arch, int Id>
 float* scratch(int64_t n) {
-    static thread_local Scratch<Arch, Id> s;
+    static thread_local detail::ScratchBuffer s;
     return s.get(n);
 }
 

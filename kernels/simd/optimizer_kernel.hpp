@@ -67,18 +67,17 @@ class SqrtOverConstant {
     }
 
   private:
-    SqrtOverConstant(float b, double inv_b) : b_(b), inv_b_(inv_b), divide_(b, inv_b) {}
+    SqrtOverConstant(float b, double inv_b) : inv_b_(inv_b), divide_(b, inv_b) {}
     vfloat<Arch> any(vfloat<Arch> v) const {
         const vfloat<Arch> a = xsimd::sqrt(v);
         if constexpr (vfloat<Arch>::size < 8) {
-            return a / vfloat<Arch>(b_);
+            return a / divide_.b;
         } else {
             vdouble<Arch> lo, hi;
             widen<Arch>(a, lo, hi);
             return narrow<Arch>(lo * inv_b_, hi * inv_b_);
         }
     }
-    float b_;
     vdouble<Arch> inv_b_;
     DivideByConstant<Arch> divide_;
 };
