@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "nnfs/error.hpp"
@@ -42,9 +43,26 @@ void split_elements(int64_t n, int64_t min_per_thread, Run run) {
     const int threads = most < get_num_threads() ? static_cast<int>(most) : get_num_threads();
     detail::split_among_threads(n, 16, threads, [&](int64_t i0, int64_t i1) { run(i0, i1 - i0); });
 }
+
+// Non-temporal output. An ordinary store first reads the destination's cache line (read for ownership),
+// so a kernel that reads one array and writes another moves three lines per line written where its data
+// comes from DRAM; non-temporal stores write whole lines without reading them, and leave them out of the
+// caches. Outputs of at least detail::stream_min_floats whose address is 64-byte aligned (every thread's
+// chunk then starts on a line) take the ISA's non-temporal kernel, which is otherwise the same kernel: the
+// same bits. Measured on this VM, one thread, ReLU written by hand, GB/s counting 8 bytes an element,
+// ordinary / non-temporal / memcpy: 2^23 floats an array (32 MiB) 28.7 / 27.5 / 28.6, 2^24 21.2 / 27.0 /
+// 21.2, 2^25 15.5 / 23.3 / 15.3, 2^26 15.1 / 23.8 / 25.2 (glibc's memcpy streams from there on). Below
+// 2^24 the output may still be read from the caches by whatever comes next, so it is left to them.
+template <class Fn>
+Fn output_kernel(Fn ordinary, Fn non_temporal, const float* dst, int64_t n) {
+    const bool stream = non_temporal && n >= detail::stream_min_floats && reinterpret_cast<uintptr_t>(dst) % 64 == 0;
+    return stream ? non_temporal : ordinary;
+}
 }  // namespace
 
 namespace detail {
+
+int64_t stream_min_floats = int64_t{1} << 24;
 
 // On at start when the environment sets NNFS_FLUSH_DENORMAL=1 (env_setting.hpp).
 std::atomic<bool> g_flush_denormal{env_switch("NNFS_FLUSH_DENORMAL")};
@@ -111,14 +129,16 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
 
 void activation_forward(Activation act, float* dst, const float* src, int64_t n) {
     const detail::DenormalScope flush;
-    split_elements(n, kElementwiseMinPerThread,
-                   [&](int64_t i, int64_t c) { table().activation_forward(act, dst + i, src + i, c); });
+    const auto& t = table();
+    const auto kernel = output_kernel(t.activation_forward, t.activation_forward_nt, dst, n);
+    split_elements(n, kElementwiseMinPerThread, [&](int64_t i, int64_t c) { kernel(act, dst + i, src + i, c); });
 }
 void activation_backward(Activation act, float* diff_src, const float* diff_dst, const float* dst, int64_t n) {
     const detail::DenormalScope flush;
-    split_elements(n, kElementwiseMinPerThread, [&](int64_t i, int64_t c) {
-        table().activation_backward(act, diff_src + i, diff_dst + i, dst + i, c);
-    });
+    const auto& t = table();
+    const auto kernel = output_kernel(t.activation_backward, t.activation_backward_nt, diff_src, n);
+    split_elements(n, kElementwiseMinPerThread,
+                   [&](int64_t i, int64_t c) { kernel(act, diff_src + i, diff_dst + i, dst + i, c); });
 }
 void activation_backward_column_sum(Activation act, float* diff_src, const float* diff_dst, const float* dst,
                                     int64_t rows, int64_t cols, float* col_sum, bool accumulate) {
@@ -164,7 +184,8 @@ float mse_forward(const float* pred, const float* target, int64_t n) {
 }
 void mse_backward(float* diff_pred, const float* pred, const float* target, int64_t n, float scale) {
     const detail::DenormalScope flush;
-    table().mse_backward(diff_pred, pred, target, n, scale);
+    const auto& t = table();
+    output_kernel(t.mse_backward, t.mse_backward_nt, diff_pred, n)(diff_pred, pred, target, n, scale);
 }
 float bce_forward(const float* prob, const float* target, int64_t n) {
     const detail::DenormalScope flush;
@@ -172,7 +193,8 @@ float bce_forward(const float* prob, const float* target, int64_t n) {
 }
 void bce_backward(float* diff_prob, const float* prob, const float* target, int64_t n, float scale) {
     const detail::DenormalScope flush;
-    table().bce_backward(diff_prob, prob, target, n, scale);
+    const auto& t = table();
+    output_kernel(t.bce_backward, t.bce_backward_nt, diff_prob, n)(diff_prob, prob, target, n, scale);
 }
 float bce_logits_forward(const float* logits, const float* target, int64_t n) {
     const detail::DenormalScope flush;
@@ -180,7 +202,8 @@ float bce_logits_forward(const float* logits, const float* target, int64_t n) {
 }
 void bce_logits_backward(float* diff_logits, const float* logits, const float* target, int64_t n, float scale) {
     const detail::DenormalScope flush;
-    table().bce_logits_backward(diff_logits, logits, target, n, scale);
+    const auto& t = table();
+    output_kernel(t.bce_logits_backward, t.bce_logits_backward_nt, diff_logits, n)(diff_logits, logits, target, n, scale);
 }
 
 void column_sum(float* dst, const float* src, int64_t rows, int64_t cols, bool accumulate) {
@@ -218,11 +241,15 @@ void batchnorm_backward(float* diff_src, float* diff_gamma, float* diff_beta, co
 
 void multiply(float* dst, const float* a, const float* b, int64_t n) {
     const detail::DenormalScope flush;
-    split_elements(n, kElementwiseMinPerThread, [&](int64_t i, int64_t c) { table().multiply(dst + i, a + i, b + i, c); });
+    const auto& t = table();
+    const auto kernel = output_kernel(t.multiply, t.multiply_nt, dst, n);
+    split_elements(n, kElementwiseMinPerThread, [&](int64_t i, int64_t c) { kernel(dst + i, a + i, b + i, c); });
 }
 void fill(float* dst, float value, int64_t n) {
     const detail::DenormalScope flush;
-    split_elements(n, kElementwiseMinPerThread, [&](int64_t i, int64_t c) { table().fill(dst + i, value, c); });
+    const auto& t = table();
+    const auto kernel = output_kernel(t.fill, t.fill_nt, dst, n);
+    split_elements(n, kElementwiseMinPerThread, [&](int64_t i, int64_t c) { kernel(dst + i, value, c); });
 }
 
 void uniform_fill(float* dst, int64_t n, float lo, float hi, uint64_t seed, uint64_t offset) {

@@ -23,6 +23,7 @@
 #include "nnfs/kernels.hpp"
 #include "support/tolerance.hpp"
 #include "support/isas.hpp"
+#include "simd/vector_isa.hpp"
 
 namespace k = nnfs::kernels;
 using k::Activation;
@@ -802,6 +803,91 @@ TEST_CASE("threaded elementwise kernels and optimizer updates: bitwise the one-t
                 CHECK_MESSAGE(results[t - 1].size() == results[0].size(), what.str());
                 CHECK_MESSAGE(std::memcmp(results[t - 1].data(), results[0].data(), results[0].size() * sizeof(float)) == 0,
                               what.str());
+            }
+        }
+    }
+}
+
+// Large 64-byte aligned outputs are written with non-temporal stores (kernels/dispatch.cpp). With the
+// threshold lowered, every such kernel must give bitwise what the ordinary path gives: at a 64-byte
+// boundary (the non-temporal kernels) and 1-3 floats past one (the ordinary ones), for lengths around the
+// vector widths and split among threads, in place where the kernel allows it, on 1 and 2 threads, writing
+// nothing outside its n floats.
+TEST_CASE("elementwise outputs written with non-temporal stores: bitwise the ordinary stores") {
+    Restore restore;
+    struct Threshold {
+        int64_t saved = k::detail::stream_min_floats;
+        ~Threshold() { k::detail::stream_min_floats = saved; }
+    } threshold;
+    const float canary = -777.0f;
+    // floats from p to the first 64-byte boundary at least 16 floats in (canaries before the output)
+    const auto lead = [](const float* p) {
+        int64_t l = 16;
+        while (reinterpret_cast<uintptr_t>(p + l) % 64 != 0) ++l;
+        return l;
+    };
+    for (const int64_t n : {int64_t{1}, int64_t{3}, int64_t{17}, int64_t{2047}, int64_t{2048}, int64_t{2049},
+                            int64_t{4099}, int64_t{140001}}) {
+        const std::vector<float> x = values(n, 301, -3.0f, 3.0f, true), g = values(n, 302, -1.0f, 1.0f),
+                                 p = values(n, 303, 0.01f, 0.99f), t = values(n, 304, 0.0f, 1.0f);
+        for (Isa isa : runnable_isas(true)) {
+            k::set_max_isa(isa);
+            for (int threads : {1, 2}) {
+                k::set_num_threads(threads);
+                for (int64_t offset : {int64_t{0}, int64_t{1}, int64_t{2}, int64_t{3}}) {
+                    // Every kernel's output at this offset, then the canaries around it: ordinary, then streamed.
+                    const auto run_all = [&](int64_t stream_min) {
+                        k::detail::stream_min_floats = stream_min;
+                        std::vector<float> out;
+                        std::vector<float> buf(static_cast<size_t>(n + 96));
+                        const auto dst = [&] {
+                            std::fill(buf.begin(), buf.end(), canary);
+                            return buf.data() + lead(buf.data()) + offset;
+                        };
+                        // the canaries around the output, then the output
+                        const auto keep = [&] {
+                            const float* o = buf.data() + lead(buf.data()) + offset;
+                            bool canaries = true;
+                            for (const float* c = buf.data(); c < buf.data() + buf.size(); ++c)
+                                if ((c < o || c >= o + n) && std::memcmp(c, &canary, sizeof(float)) != 0) canaries = false;
+                            out.push_back(canaries ? 1.0f : 0.0f);
+                            out.insert(out.end(), o, o + n);
+                        };
+                        for (Activation act : {Activation::Identity, Activation::ReLU, Activation::Sigmoid, Activation::Tanh}) {
+                            k::activation_forward(act, dst(), x.data(), n);
+                            keep();
+                            k::activation_backward(act, dst(), g.data(), p.data(), n);
+                            keep();
+                            float* in_place = dst();  // forward and backward in place
+                            std::copy(x.begin(), x.end(), in_place);
+                            k::activation_forward(act, in_place, in_place, n);
+                            k::activation_backward(act, in_place, in_place, p.data(), n);
+                            keep();
+                        }
+                        k::multiply(dst(), x.data(), g.data(), n);
+                        keep();
+                        k::fill(dst(), 0.25f, n);
+                        keep();
+                        k::mse_backward(dst(), x.data(), t.data(), n, 0.5f);
+                        keep();
+                        k::bce_backward(dst(), p.data(), t.data(), n, 0.5f);
+                        keep();
+                        k::bce_logits_backward(dst(), x.data(), t.data(), n, 0.5f);
+                        keep();
+                        return out;
+                    };
+                    const std::vector<float> ordinary = run_all(std::numeric_limits<int64_t>::max());
+                    const std::vector<float> streamed = run_all(1);
+                    std::ostringstream what;
+                    what << k::isa_name(isa) << ", n " << n << ", threads " << threads << ", offset " << offset;
+                    REQUIRE_MESSAGE(streamed.size() == ordinary.size(), what.str());
+                    CHECK_MESSAGE(std::memcmp(streamed.data(), ordinary.data(), ordinary.size() * sizeof(float)) == 0,
+                                  what.str());
+                    // nothing written outside the output (each kernel's record starts with its canary check)
+                    for (const std::vector<float>* r : {&ordinary, &streamed})
+                        for (size_t b = 0; b < r->size(); b += static_cast<size_t>(n + 1))
+                            CHECK_MESSAGE((*r)[b] == 1.0f, what.str());
+                }
             }
         }
     }

@@ -15,7 +15,10 @@
 //     PyTorch's float arithmetic;
 //   - rows or cols of 0: the softmax and cross-entropy kernels read and write nothing (a loss of 0), and
 //     BatchNorm's training forward writes nothing for N = 0 (its statistics are undefined);
-//   - results do not depend on the thread count (work is split statically, reductions in fixed order).
+//   - results do not depend on the thread count (work is split statically, reductions in fixed order);
+//   - outputs of at least 2^24 floats that start on a 64-byte boundary (ReLU and identity forward, every
+//     activation backward, multiply, fill, the MSE and BCE backwards) are written with non-temporal
+//     stores: not read first, and not left in the caches (the same values).
 // Every public function dispatches at run time to the best implementation for this CPU;
 // nnfs::kernels::ref holds the scalar reference of each (the tests' ground truth).
 #pragma once

@@ -18,12 +18,13 @@ float mse_forward(const float* pred, const float* target, int64_t n) {
     return n > 0 ? static_cast<float>(s / static_cast<double>(n)) : 0.0f;
 }
 
-template <class Arch>
+template <class Arch, bool NT = false>
 void mse_backward(float* diff_pred, const float* pred, const float* target, int64_t n, float scale) {
     const vfloat<Arch> k(scale * 2.0f);
     for_vectors<Arch>(n, [&](int64_t i, auto part) {
-        store<Arch>(diff_pred + i, k * (load<Arch>(pred + i, part) - load<Arch>(target + i, part)), part);
+        store_out<Arch, NT>(diff_pred + i, k * (load<Arch>(pred + i, part) - load<Arch>(target + i, part)), part);
     });
+    end_output<NT>();
 }
 
 // -(t log x + (1 - t) log(1 - x)), both logs clamped at -100; log(1 - x) through log1m, exact for tiny x.
@@ -40,14 +41,15 @@ float bce_forward(const float* prob, const float* target, int64_t n) {
     return n > 0 ? static_cast<float>(s / static_cast<double>(n)) : 0.0f;
 }
 
-template <class Arch>
+template <class Arch, bool NT = false>
 void bce_backward(float* diff_prob, const float* prob, const float* target, int64_t n, float scale) {
     using V = vfloat<Arch>;
     const V k(scale), floor(1e-12f);  // PyTorch's floor on x (1 - x)
     for_vectors<Arch>(n, [&](int64_t i, auto part) {
         const V x = load<Arch>(prob + i, part), t = load<Arch>(target + i, part);
-        store<Arch>(diff_prob + i, (x - t) / xsimd::max((V(1.0f) - x) * x, floor) * k, part);
+        store_out<Arch, NT>(diff_prob + i, (x - t) / xsimd::max((V(1.0f) - x) * x, floor) * k, part);
     });
+    end_output<NT>();
 }
 
 // max(x, 0) - x t + log(1 + exp(-|x|)), with max(x, 0) - x t written as x (1 - t) or -x t so that it
@@ -63,13 +65,14 @@ float bce_logits_forward(const float* logits, const float* target, int64_t n) {
     return n > 0 ? static_cast<float>(s / static_cast<double>(n)) : 0.0f;
 }
 
-template <class Arch>
+template <class Arch, bool NT = false>
 void bce_logits_backward(float* diff_logits, const float* logits, const float* target, int64_t n, float scale) {
     const vfloat<Arch> k(scale);
     for_vectors<Arch>(n, [&](int64_t i, auto part) {
         const auto x = load<Arch>(logits + i, part), t = load<Arch>(target + i, part);
-        store<Arch>(diff_logits + i, k * (sigmoid<Arch>(x) - t), part);
+        store_out<Arch, NT>(diff_logits + i, k * (sigmoid<Arch>(x) - t), part);
     });
+    end_output<NT>();
 }
 
 }  // namespace nnfs::kernels::simd

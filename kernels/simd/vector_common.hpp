@@ -71,6 +71,30 @@ inline void store(float* p, vfloat<Arch> v, Tail t) {
         for (int64_t k = 0; k < t.n; ++k) p[k] = buf[k];
     }
 }
+// The output store of an elementwise kernel: ordinary, or with NT (large outputs, chosen by the
+// dispatcher, kernels/dispatch.cpp) non-temporal for whole vectors, which must then sit at vector-aligned
+// addresses: the line is written without being read first and is not kept in the caches. The tail
+// vector is stored the ordinary way. A kernel with NT stores ends with end_output<NT>().
+template <class Arch, bool NT, class Part>
+inline void store_out(float* p, vfloat<Arch> v, Part part) {
+    if constexpr (NT && std::is_same_v<Part, Full>) {
+#if defined(__AVX512F__)
+        if constexpr (std::is_same_v<Arch, xsimd::avx512f>) return _mm512_stream_ps(p, v);
+#endif
+#if defined(__AVX__)
+        if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) return _mm256_stream_ps(p, v);
+#endif
+        if constexpr (std::is_same_v<Arch, xsimd::sse2>) return _mm_stream_ps(p, v);
+    }
+    store<Arch>(p, v, part);
+}
+// Non-temporal stores are weakly ordered: the fence puts them before anything this thread stores next
+// (a flag, the end of an OpenMP region).
+template <bool NT>
+inline void end_output() {
+    if constexpr (NT) _mm_sfence();
+}
+
 // Zeroes the lanes past the tail (for sums).
 template <class Arch>
 inline vfloat<Arch> keep(vfloat<Arch> v, Full) {

@@ -42,6 +42,15 @@ struct VectorIsa {
     decltype(&ref::dropout_forward) dropout_forward = &ref::dropout_forward;
     decltype(&ref::sgd_update) sgd_update = &ref::sgd_update;
     decltype(&ref::adam_update) adam_update = &ref::adam_update;
+    // The same kernels writing their output with non-temporal stores (null for ref: the dispatcher then
+    // takes the ordinary slot): for outputs of at least stream_min_floats at 64-byte aligned addresses.
+    decltype(&ref::activation_forward) activation_forward_nt = nullptr;
+    decltype(&ref::activation_backward) activation_backward_nt = nullptr;
+    decltype(&ref::multiply) multiply_nt = nullptr;
+    decltype(&ref::fill) fill_nt = nullptr;
+    decltype(&ref::mse_backward) mse_backward_nt = nullptr;
+    decltype(&ref::bce_backward) bce_backward_nt = nullptr;
+    decltype(&ref::bce_logits_backward) bce_logits_backward_nt = nullptr;
     // dst[i] = fn(src[i]) with this ISA's vector math (null for ref); only tests call it.
     void (*math)(MathFn fn, float* dst, const float* src, int64_t n) = nullptr;
     // dst[i] = sqrt(src[i]) / b as this ISA's Adam computes it (null for ref); only tests call it.
@@ -55,5 +64,10 @@ extern const VectorIsa vector_avx512;
 
 // The table of an instruction set (vector_ref for Isa::Reference).
 const VectorIsa& vector_isa(Isa isa);
+
+// Elementwise outputs (activations forward and backward, multiply, fill, the MSE and BCE backwards) of at
+// least this many floats, 64-byte aligned, are written with non-temporal stores (kernels/dispatch.cpp).
+// Tests lower it to run that path on small arrays; set it only while no kernel runs.
+extern int64_t stream_min_floats;
 
 }  // namespace nnfs::kernels::detail
