@@ -12,6 +12,7 @@
 #include "nnfs/kernels.hpp"
 #include "denormal_scope.hpp"
 #include "env_setting.hpp"
+#include "isa_now.hpp"
 #include "simd/gemm_isa.hpp"
 #include "simd/vector_isa.hpp"
 #include "split_threads.hpp"
@@ -22,7 +23,7 @@ namespace {
 
 // The vector kernels of the instruction set in use now (current_isa(), so set_max_isa takes effect
 // at the next call); SGEMM dispatches the same way inside detail::sgemm_fused.
-const detail::VectorIsa& table() { return detail::vector_isa(current_isa()); }
+const detail::VectorIsa& table() { return detail::vector_isa(detail::isa_now()); }
 
 std::atomic<int> g_num_threads{0};  // 0: not chosen yet
 

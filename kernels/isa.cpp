@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "env_setting.hpp"
+#include "isa_now.hpp"
 #include "nnfs/kernels.hpp"
 
 namespace nnfs::kernels {
@@ -38,9 +39,9 @@ Isa env_cap() {
     return Isa::AVX512;
 }
 
-std::atomic<int> g_isa{-1};  // -1: not chosen yet
-
 }  // namespace
+
+std::atomic<int> detail::g_isa{-1};  // -1: not chosen yet
 
 const char* isa_name(Isa isa) {
     switch (isa) {
@@ -58,18 +59,18 @@ Isa supported_isa() {
 }
 
 Isa current_isa() {
-    int isa = g_isa.load(std::memory_order_acquire);
+    int isa = detail::g_isa.load(std::memory_order_acquire);
     if (isa < 0) {
         int expected = -1;
-        g_isa.compare_exchange_strong(expected, static_cast<int>(min_isa(supported_isa(), env_cap())));
-        isa = g_isa.load(std::memory_order_acquire);
+        detail::g_isa.compare_exchange_strong(expected, static_cast<int>(min_isa(supported_isa(), env_cap())));
+        isa = detail::g_isa.load(std::memory_order_acquire);
     }
     return static_cast<Isa>(isa);
 }
 
 Isa set_max_isa(Isa cap) {
     const Isa isa = min_isa(supported_isa(), cap);
-    g_isa.store(static_cast<int>(isa), std::memory_order_release);
+    detail::g_isa.store(static_cast<int>(isa), std::memory_order_release);
     return isa;
 }
 

@@ -83,9 +83,10 @@ struct GemmIsa {
 // Rows of C up to which sgemm takes the small-M path (batch-1 inference, tiny batches).
 inline constexpr int64_t kSmallMMax = 4;
 
-extern const GemmIsa gemm_sse2;
-extern const GemmIsa gemm_avx2;
-extern const GemmIsa gemm_avx512;
+// (hidden: read without a GOT load; tests link the static library and see them all the same)
+extern const GemmIsa gemm_sse2 __attribute__((visibility("hidden")));
+extern const GemmIsa gemm_avx2 __attribute__((visibility("hidden")));
+extern const GemmIsa gemm_avx512 __attribute__((visibility("hidden")));
 
 }  // namespace nnfs::kernels::detail
 
@@ -99,7 +100,7 @@ namespace nnfs::kernels::detail {
 // op(A) = A, op(B) = B^T, and NoCopy AVX-512's no-copy path for op(B) = B (both for every M); where
 // those do not apply, the packed path.
 enum class GemmPath { Auto, Packed, Direct, SmallM, NarrowDot, DotNT, NoCopy };
-extern GemmPath gemm_path;
+extern GemmPath gemm_path __attribute__((visibility("hidden")));
 
 // The dispatched SGEMM (kernels/gemm.cpp): the table's sgemm_fused entry.
 void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
