@@ -94,30 +94,23 @@ float* team_buffer(int64_t floats) {
 GemmPath gemm_path = GemmPath::Auto;
 
 namespace {
-// gemm_isa(isa) in one load, indexed by Isa (Reference, SSE2, AVX2, AVX512).
+// Indexed by Isa (Reference, SSE2, AVX2, AVX512): one load, no jump table.
 const GemmIsa* const kGemmIsas[] = {nullptr, &gemm_sse2, &gemm_avx2, &gemm_avx512};
-static_assert(static_cast<int>(Isa::AVX512) == 3 && static_cast<int>(Isa::Reference) == 0);
+static_assert(static_cast<int>(Isa::Reference) == 0 && static_cast<int>(Isa::SSE2) == 1 &&
+              static_cast<int>(Isa::AVX2) == 2 && static_cast<int>(Isa::AVX512) == 3);
 }  // namespace
 
-const GemmIsa* gemm_isa(Isa isa) {
-    switch (isa) {
-        case Isa::AVX512: return &gemm_avx512;
-        case Isa::AVX2: return &gemm_avx2;
-        case Isa::SSE2: return &gemm_sse2;
-        case Isa::Reference: break;
-    }
-    return nullptr;
-}
+const GemmIsa* gemm_isa(Isa isa) { return kGemmIsas[static_cast<int>(isa)]; }
 
 const char* sgemm_info() {
-    const GemmIsa* isa = gemm_isa(current_isa());
+    const GemmIsa* isa = gemm_isa(isa_now());
     return isa ? isa->name : "ref";
 }
 
 void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                  const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epilogue) {
     if (M <= 0 || N <= 0) return;
-    const GemmIsa* isa = kGemmIsas[static_cast<int>(isa_now())];
+    const GemmIsa* isa = gemm_isa(isa_now());
     if (!isa || K <= 0 || alpha == 0.0f) {  // nothing to multiply: C = act(beta C + bias), as the reference does it
         ref::sgemm_fused(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
         return;

@@ -108,6 +108,6 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
 // What sgemm runs on now, e.g. "avx512 14x32" or "ref".
 const char* sgemm_info();
 // The implementation for an instruction set (null for Isa::Reference).
-const GemmIsa* gemm_isa(Isa isa);
+const GemmIsa* gemm_isa(Isa isa) __attribute__((visibility("hidden")));
 
 }  // namespace nnfs::kernels::detail
