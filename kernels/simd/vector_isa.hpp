@@ -65,8 +65,9 @@ extern const VectorIsa vector_avx512;
 // The table of an instruction set (vector_ref for Isa::Reference).
 const VectorIsa& vector_isa(Isa isa);
 
-// Elementwise outputs (activations forward and backward, multiply, fill, the MSE and BCE backwards) of at
-// least this many floats, 64-byte aligned, are written with non-temporal stores (kernels/dispatch.cpp).
+// Elementwise outputs (the *_nt slots above: ReLU and identity forward, the activation backwards, multiply,
+// fill, the MSE and BCE backwards) of at least this many floats, 64-byte aligned, are written with
+// non-temporal stores (kernels/dispatch.cpp).
 // Tests lower it to run that path on small arrays; set it only while no kernel runs.
 extern int64_t stream_min_floats;
 
