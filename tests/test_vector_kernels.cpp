@@ -840,13 +840,13 @@ TEST_CASE("elementwise outputs written with non-temporal stores: bitwise the ord
                         k::detail::stream_min_floats = stream_min;
                         std::vector<float> out;
                         std::vector<float> buf(static_cast<size_t>(n + 96));
+                        float* const o = buf.data() + lead(buf.data()) + offset;  // the output
                         const auto dst = [&] {
                             std::fill(buf.begin(), buf.end(), canary);
-                            return buf.data() + lead(buf.data()) + offset;
+                            return o;
                         };
                         // the canaries around the output, then the output
                         const auto keep = [&] {
-                            const float* o = buf.data() + lead(buf.data()) + offset;
                             bool canaries = true;
                             for (const float* c = buf.data(); c < buf.data() + buf.size(); ++c)
                                 if ((c < o || c >= o + n) && std::memcmp(c, &canary, sizeof(float)) != 0) canaries = false;

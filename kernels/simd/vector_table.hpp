@@ -66,9 +66,7 @@ constexpr detail::VectorIsa vector_table(const char* name) {
     t.fill_nt = &fill<Arch, true>;
     t.mse_backward_nt = &mse_backward<Arch, true>;
     t.bce_backward_nt = &bce_backward<Arch, true>;
-    // (SSE2's sigmoid runs at about 10 GB/s, below DRAM's rate: there non-temporal stores measured 6%
-    // slower, as for the Sigmoid and Tanh forwards, elementwise_kernel.hpp; AVX2 and AVX-512 gained 16-19%)
-    if constexpr (!std::is_same_v<Arch, xsimd::sse2>) t.bce_logits_backward_nt = &bce_logits_backward<Arch, true>;
+    t.bce_logits_backward_nt = &bce_logits_backward<Arch, true>;
     t.math = &math<Arch>;
     t.sqrt_over = &sqrt_over<Arch>;
     return t;
