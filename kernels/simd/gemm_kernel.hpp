@@ -128,20 +128,26 @@ NNFS_ALWAYS_INLINE void store_tile(xsimd::batch<float, Arch> (&c)[MR][NV], float
 #define NNFS_GEMM_PREFETCH_A 32
 #endif
 
-// The B prefetch distance, in k steps, for op(B) read in place (row stride ldb floats) rather than from
-// a packed panel. An address's L1 set repeats every 4 KiB (64 sets of 64-byte lines), so the rows of B
-// ahead of a tile fall into 4096 / gcd(4 ldb, 4096) groups of sets: one group when the stride is a
-// multiple of 4 KiB (N = 1024), two at 2 KiB (N = 512). Sixteen rows ahead then put 16 (or 8) lines of
-// each column into a set of 12 ways beside A's rows, and they evict one another before use. Four rows
-// a group, at most the panels' distance: in one process, alternated 15 times, one thread, AVX-512, no-copy
-// path, 16 rows -> this: NN 256x1024x256 175.9 -> 189.5 GFLOP/s, 512^3 182.2 -> 190.7, 128x1024x128
-// 170.2 -> 180.7, 64x1024x256 178.0 -> 193.3, TN 256x1024x64 148.8 -> 166.1; 512^3 on two threads 347.7
-// -> 361.7; strides with other residues (N = 784) keep 16.
+// Prefetch distances, in k steps, for an operand read in place (rows ld floats apart) rather than from
+// a packed panel: op(B) = B on the no-copy path and the packed path's in-place B, op(A) = A^T on the
+// no-copy path. An address's L1 set repeats every 4 KiB (64 sets of 64-byte lines), so rows ld apart
+// fall into 4096 / gcd(4 ld, 4096) groups of sets: one group when the stride is a multiple of 4 KiB
+// (N = 1024), two at 2 KiB, four at 1 KiB. The panels' distances (B 16, A 32 rows) then put up to 16 or
+// 32 prefetched lines into sets of 12 ways, beside the other operand's, and they evict one another
+// before use. So: B four rows a group, A two, at most the panels' distances. Measured in one process,
+// alternated 15 times, one thread, AVX-512, the panels' distances -> these: NN 256x1024x256 175.9 ->
+// 189.5 GFLOP/s, 512^3 182.2 -> 190.7, 128x1024x128 170.2 -> 180.7, 64x1024x256 178.0 -> 193.3 (B);
+// TN 256^3 171.0 -> 187.5, 256x128x512 178.8 -> 193.1, 256x512x128 174.5 -> 183.0 (A); two threads NN
+// 512^3 347.7 -> 361.7, TN 256^3 323.6 -> 352.9. Strides with other residues (N = 784) keep the panels'.
 template <class Arch>
-NNFS_ALWAYS_INLINE int64_t prefetch_rows_in_place(int64_t ldb) {
-    const int tz = std::countr_zero(static_cast<uint64_t>(ldb)) + 2;  // gcd(4 ldb, 4096) = 2^min(tz, 12)
-    const int64_t rows = tz >= 12 ? 4 : int64_t{4} << (12 - tz);
-    return rows < NNFS_GEMM_PREFETCH_B ? rows : NNFS_GEMM_PREFETCH_B;
+NNFS_ALWAYS_INLINE int64_t l1_set_groups(int64_t ld) {
+    const int tz = std::countr_zero(static_cast<uint64_t>(ld)) + 2;  // gcd(4 ld, 4096) = 2^min(tz, 12)
+    return tz >= 12 ? 1 : int64_t{1} << (12 - tz);
+}
+template <class Arch>
+NNFS_ALWAYS_INLINE int64_t prefetch_rows_in_place(int64_t ld, int64_t rows_a_group, int64_t most) {
+    const int64_t groups = l1_set_groups<Arch>(ld);
+    return groups >= most / rows_a_group ? most : rows_a_group * groups;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,12 +181,15 @@ struct MicroKernel {
                 __builtin_prefetch(C + i * ldc + NR - 1, 1, 3);
             }
         }
-        [[maybe_unused]] const int64_t b_ahead = (ldb == NR ? NNFS_GEMM_PREFETCH_B : prefetch_rows_in_place<Arch>(ldb)) * ldb;
+        [[maybe_unused]] const int64_t b_ahead =
+            (ldb == NR ? NNFS_GEMM_PREFETCH_B : prefetch_rows_in_place<Arch>(ldb, 4, NNFS_GEMM_PREFETCH_B)) * ldb;
+        [[maybe_unused]] const int64_t a_ahead =
+            (csa == MR ? NNFS_GEMM_PREFETCH_A : prefetch_rows_in_place<Arch>(csa, 2, NNFS_GEMM_PREFETCH_A)) * csa;
         const auto step = [&] {
             if constexpr (PrefetchC) {  // (past the end of a panel: a harmless hint)
 #pragma GCC unroll 8
                 for (int v = 0; v < NV; v += kVecsPerLine) __builtin_prefetch(Bp + b_ahead + v * W, 0, 3);
-                if constexpr (kPrefetchA && !RowA) __builtin_prefetch(A + NNFS_GEMM_PREFETCH_A * csa, 0, 3);
+                if constexpr (kPrefetchA && !RowA) __builtin_prefetch(A + a_ahead, 0, 3);
             }
             V b[NV];
 #pragma GCC unroll 8
