@@ -135,10 +135,10 @@ NNFS_ALWAYS_INLINE void store_tile(xsimd::batch<float, Arch> (&c)[MR][NV], float
 // (N = 1024), two at 2 KiB, four at 1 KiB. The panels' distances (B 16, A 32 rows) then put up to 16 or
 // 32 prefetched lines into sets of 12 ways, beside the other operand's, and they evict one another
 // before use. So: B four rows a group, A two, at most the panels' distances. Measured in one process,
-// alternated 15 times, one thread, AVX-512, the panels' distances -> these: NN 256x1024x256 175.9 ->
-// 189.5 GFLOP/s, 512^3 182.2 -> 190.7, 128x1024x128 170.2 -> 180.7, 64x1024x256 178.0 -> 193.3 (B);
-// TN 256^3 171.0 -> 187.5, 256x128x512 178.8 -> 193.1, 256x512x128 174.5 -> 183.0 (A); two threads NN
-// 512^3 347.7 -> 361.7, TN 256^3 323.6 -> 352.9. Strides with other residues (N = 784) keep the panels'.
+// alternated, one thread, AVX-512, the panels' distances -> these: NN 256x1024x256 175.9 -> 189.5
+// GFLOP/s, 512^3 182.2 -> 190.7 (B); TN 256^3 171.0 -> 187.5 (A); over every no-copy shape of a sweep
+// with N a multiple of 512, x1.17 on one thread and on two; other strides unchanged
+// (bench/results/prefetch-2026-11-26.md).
 template <class Arch>
 NNFS_ALWAYS_INLINE int64_t l1_set_groups(int64_t ld) {
     const int tz = std::countr_zero(static_cast<uint64_t>(ld)) + 2;  // gcd(4 ld, 4096) = 2^min(tz, 12)
