@@ -28,17 +28,8 @@ namespace nnfs::kernels::detail {
 
 namespace {
 
-// The packed path: below this many multiply-adds a second thread does not pay for the fork and the
-// extra packing.
+// Below this many multiply-adds a second thread does not pay for the fork and the extra packing.
 constexpr int64_t kParallelMinMacs = int64_t{1} << 21;
-// The paths without shared packing (direct, dot-product, no-copy) pay from less: threads are worth their
-// fork and join once they take this many multiply-adds off the busiest one. Measured on AVX-512, one
-// thread against two alternated in one process, over every NN, NT and TN shape of M 32-256, N 10-256,
-// K 32-256 between 2^16 and 2^21 multiply-adds, two threads: saving 2^16 (2^17 split evenly) lost
-// 8-18%; saving 82-87 thousand broke even (0.89-1.19); saving 2^17 (2^18 split evenly) gained 13-22% in
-// one run and 0-4% in two others (NN 64^3 repeated: 3-7%); saving 164-196 thousand (NT 256x10x128, NN
-// 96x64x64) 14-25% in every run; from 2^19 split evenly, 5-67%.
-constexpr int64_t kParallelMinSavedMacs = int64_t{1} << 17;
 // The direct path (no cache blocking, A read in place, op(B) copied whole) takes problems of at most
 // kDirectMaxMacs multiply-adds, narrow C with K up to kDirectMaxNarrowK, and op(B) of at most
 // kDirectMaxB elements (its copy stays in L1/L2 and beats packing there; measured on AVX-512).
@@ -92,15 +83,6 @@ double balance(int64_t tiles, int threads) {
     return static_cast<double>(tiles) / static_cast<double>(threads * ceil_div(tiles, threads));
 }
 
-// Threads for `macs` multiply-adds dealt out as `tiles` equal tiles: all of them when the busiest thread
-// then has at least kParallelMinSavedMacs fewer than one thread alone would, else one.
-int threads_that_pay(int64_t macs, int64_t tiles) {
-    const int n = get_num_threads();
-    if (n <= 1 || tiles < 2) return 1;
-    const double busiest = static_cast<double>(macs) * static_cast<double>(ceil_div(tiles, n)) / static_cast<double>(tiles);
-    return static_cast<double>(macs) - busiest >= static_cast<double>(kParallelMinSavedMacs) ? n : 1;
-}
-
 // The packed B panel a team shares: owned by the thread that calls sgemm (the team's master).
 float* team_buffer(int64_t floats) {
     static thread_local ScratchBuffer buf;
@@ -142,10 +124,11 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
     // A tiny problem goes straight to what the rest of this function would choose for it, the direct path
     // on one thread, without the work of choosing (32x16x4, 40 ns a call: 1 ns less).
     if (!small_m && !dot && path == GemmPath::Auto && macs <= kDirectMaxMacs) {
-        static_assert(kDirectMaxMacs < kParallelMinMacs && kDirectMaxMacs < kParallelMinSavedMacs);
+        static_assert(kDirectMaxMacs < kParallelMinMacs);
         isa->direct(g, 0, M);
         return;
     }
+    int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
     if (small_m) {
         // Columns split at multiples of kSmallMCols (any split gives the same bits; this one keeps
         // each thread's share of op(B) whole cache lines).
@@ -154,8 +137,7 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
         return;
     }
     if (dot) {
-        split_among_threads(M, isa->dot_r, threads_that_pay(macs, ceil_div(M, isa->dot_r)),
-                            [&](int64_t m0, int64_t m1) { isa->dot_nt(g, m0, m1); });
+        split_among_threads(M, isa->dot_r, threads, [&](int64_t m0, int64_t m1) { isa->dot_nt(g, m0, m1); });
         return;
     }
     // Narrow C (N within one vector) takes one-vector tiles. Every choice here depends on the shape,
@@ -166,19 +148,17 @@ void sgemm_fused(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alph
                             : path == GemmPath::Direct || path == GemmPath::NarrowDot;
     if (isa->nocopy && tb == Trans::No &&
         (path == GemmPath::NoCopy || (path == GemmPath::Auto && !direct && nocopy_pays(g, *isa)))) {
-        split_among_threads(M, isa->nocopy_r, threads_that_pay(macs, ceil_div(M, isa->nocopy_r)),
-                            [&](int64_t m0, int64_t m1) { isa->nocopy(g, m0, m1); });
+        split_among_threads(M, isa->nocopy_r, threads, [&](int64_t m0, int64_t m1) { isa->nocopy(g, m0, m1); });
         return;
     }
     if (direct) {  // rows split at multiples of the tile height
         const int64_t r = narrow ? isa->direct_r_narrow : isa->direct_r;
-        split_among_threads(M, r, threads_that_pay(macs, ceil_div(M, r)), [&](int64_t m0, int64_t m1) { isa->direct(g, m0, m1); });
+        split_among_threads(M, r, threads, [&](int64_t m0, int64_t m1) { isa->direct(g, m0, m1); });
         return;
     }
     const int64_t mr = narrow ? isa->mr_narrow : isa->mr, nr = narrow ? isa->nr_narrow : isa->nr;
     const auto packed = narrow ? isa->packed_narrow : isa->packed;
     const int64_t tiles_m = ceil_div(M, mr), tiles_n = ceil_div(N, nr);
-    int threads = macs < kParallelMinMacs ? 1 : get_num_threads();
     if (threads > tiles_m * tiles_n) threads = static_cast<int>(tiles_m * tiles_n);
     if (threads <= 1) {
         packed(g, 0, M, 0, N, nullptr);

@@ -335,7 +335,7 @@ TEST_CASE("CSV reading, splitting, data loading and metrics in several threads a
 
 TEST_CASE("OpenMP inside application threads: two threads each run a 2-thread sgemm") {
     namespace k = nnfs::kernels;
-    // Both above the threading thresholds (kernels/gemm.cpp): 192 x 160 x 128 takes the direct path,
+    // Both above the threading threshold (2^21 multiply-adds): 192 x 160 x 128 takes the direct path,
     // 256 x 256 x 256 the packed one (with its per-thread packing buffers).
     struct Size {
         int64_t M, N, K;

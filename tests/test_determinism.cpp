@@ -46,8 +46,8 @@ void train_epochs(nnfs::Sequential& net, nnfs::CrossEntropyLoss& criterion, nnfs
 }
 
 // 3 epochs over 200 samples in batches of 64 (the last one 8): 12 steps. Linear(128 -> 256) on a
-// batch of 64 is 2^21 multiply-adds in each of its three products, past where sgemm starts splitting
-// the work among threads (kernels/gemm.cpp), so the threaded path is really taken.
+// batch of 64 is 2^21 multiply-adds in each of its three products, where sgemm starts splitting the
+// work among threads, so the threaded path is really taken.
 Trained train_adamw() {
     nnfs::manual_seed(2024);
     const nnfs::Dataset data = nnfs::make_classification(200, 128, 24, 10, 77);

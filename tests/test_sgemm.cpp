@@ -25,7 +25,6 @@
 #include "nnfs/kernels.hpp"
 #include "nnfs/runtime.hpp"
 #include "simd/gemm_isa.hpp"
-#include "split_threads.hpp"  // detail::team_high_water
 #include "support/isas.hpp"
 #include "support/rerun_self.hpp"
 
@@ -701,38 +700,6 @@ TEST_CASE("sgemm: bitwise identical results for 1 and 2 threads, every path") {
         gi->blocking->nc = 2 * gi->nr;
         uint32_t n = 100;
         for (const Shape& s : team_shapes) check_one_two(s, ++n, Activation::ReLU);
-    }
-}
-
-TEST_CASE("sgemm: a second thread only where it takes 2^17 multiply-adds off the busiest (direct, dot, no-copy)") {
-    Restore restore;
-    nnfs::set_num_threads(2);
-    struct Shape {
-        Trans ta, tb;
-        int64_t M, N, K;
-        bool two;
-    };
-    // Decided alike on every ISA (their tiles are at most 16 rows): 2^17 multiply-adds save at most 2^16;
-    // 256x10x128 (narrow C) saves 163840, the others at least 3/8 of 2^20.
-    const Shape shapes[] = {{Trans::No, Trans::No, 32, 64, 64, false},   {Trans::No, Trans::Yes, 64, 32, 64, false},
-                            {Trans::Yes, Trans::No, 64, 64, 32, false},  {Trans::No, Trans::Yes, 256, 10, 128, true},
-                            {Trans::No, Trans::No, 128, 128, 64, true},  {Trans::No, Trans::Yes, 128, 64, 128, true},
-                            {Trans::Yes, Trans::No, 128, 128, 64, true}, {Trans::No, Trans::No, 256, 10, 128, true}};
-    for (Isa isa : runnable_isas(false)) {
-        k::set_max_isa(isa);
-        for (const Shape& s : shapes) {
-            const int64_t lda = s.ta == Trans::No ? s.K : s.M, ldb = s.tb == Trans::No ? s.N : s.K;
-            std::vector<float> A(static_cast<size_t>(s.M * s.K), 0.5f), B(static_cast<size_t>(s.K * s.N), 0.25f),
-                C(static_cast<size_t>(s.M * s.N), -1.0f);
-            k::detail::team_high_water() = 0;
-            k::sgemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
-            CAPTURE(k::kernel_info());
-            CAPTURE(s.M);
-            CAPTURE(s.N);
-            CAPTURE(s.K);
-            CHECK(k::detail::team_high_water() == (s.two ? 2 : 0));  // 0: no parallel region at all
-            CHECK(std::all_of(C.begin(), C.end(), [&](float c) { return c == 0.125f * static_cast<float>(s.K); }));
-        }
     }
 }
 
