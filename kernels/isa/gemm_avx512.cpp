@@ -13,7 +13,11 @@ namespace {
 using Arch = xsimd::avx512f;
 constexpr int MR = 14, NV = 2;  // packed register tile: MR rows x NV vectors of 16 floats
 constexpr int MR_NARROW = 28;  // narrow C: MR_NARROW rows x 1 vector
-GemmBlocking blocking{384, 42, 4096};  // kc, mc, nc (swept on a Xeon with 48 KiB L1, 2 MiB L2)
+// kc, mc, nc, swept on a Xeon with 48 KiB L1, 2 MiB L2. kc 512 (was 384; K is cut into equal blocks of at
+// most kc): fewer passes over C and fewer packing calls per FMA; alternated in one process with 384, one
+// thread, 2-4 runs: NT 512^3 +3%, NN/NT/TN 1024^3 -1 to +5%, 2048^3 +1 to +7%, NT 256x256x784 +1-3%; two
+// threads +2 to +6% on all of them (bench/results/prefetch-2026-11-26.md). 640 and 768 gained no more.
+GemmBlocking blocking{512, 42, 4096};
 
 void packed(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmTeam* team) {
     simd::gemm_packed<Arch, MR, NV>(g, m0, m1, n0, n1, blocking, team);
