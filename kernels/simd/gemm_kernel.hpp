@@ -115,12 +115,12 @@ NNFS_ALWAYS_INLINE void store_tile(xsimd::batch<float, Arch> (&c)[MR][NV], float
 }
 
 // Software prefetch distances of the packed path's k loop, in k steps: the B micro-panel (NR floats a
-// step) does not stay in L1 with the A micro-panel at KC = 384 (the sweep's; 512 now), and the hardware prefetcher lags at the
-// start of each tile. Swept on AVX-512 (8, 16, 24, 32 for each): B 16, A 32 gained 3-6% at 1024 and
-// 2048, nothing measurable below. B is prefetched once per cache line, and A on AVX-512 only: on AVX2
-// (A's 6-row micro-panel is 9 KiB) dropping A's prefetch and B's second one per line gained 5-9% at
-// 512-2048 (NN/NT/TN, interleaved: 105-113 -> 110-122 GFLOP/s; either change alone: nothing); SSE2
-// the same either way.
+// step) does not stay in L1 with the A micro-panel at KC = 384 (the sweep's; 512 now), and the hardware
+// prefetcher lags at the start of each tile. Swept on AVX-512 (8, 16, 24, 32 for each): B 16, A 32
+// gained 3-6% at 1024 and 2048, nothing measurable below. B is prefetched once per cache line, and A on
+// AVX-512 only: on AVX2 (A's 6-row micro-panel is 9 KiB) dropping A's prefetch and B's second one per
+// line gained 5-9% at 512-2048 (NN/NT/TN, interleaved: 105-113 -> 110-122 GFLOP/s; either change alone:
+// nothing); SSE2 the same either way.
 #ifndef NNFS_GEMM_PREFETCH_B
 #define NNFS_GEMM_PREFETCH_B 16
 #endif
