@@ -128,11 +128,12 @@ NNFS_ALWAYS_INLINE void store_tile(xsimd::batch<float, Arch> (&c)[MR][NV], float
 #define NNFS_GEMM_PREFETCH_A 32
 #endif
 
-// Prefetch distances, in k steps, for an operand read in place (rows ld floats apart) rather than from
-// a packed panel: op(B) = B on the no-copy path and the packed path's in-place B, op(A) = A^T on the
-// no-copy path. An address's L1 set repeats every 4 KiB (64 sets of 64-byte lines), so rows ld apart
-// fall into 4096 / gcd(4 ld, 4096) groups of sets: one group when the stride is a multiple of 4 KiB
-// (N = 1024), two at 2 KiB, four at 1 KiB. The panels' distances (B 16, A 32 rows) then put up to 16 or
+// Prefetch distances, in k steps, for rows ld floats apart: an operand read in place (op(B) = B on the
+// no-copy path and the packed path's in-place B, op(A) = A^T on the no-copy path) or a packed panel,
+// whose short stride (at most 64 floats) keeps the panels' distances (checked at compile time below).
+// An address's L1 set repeats every 4 KiB (64 sets of 64-byte lines), so rows ld apart fall into
+// 4096 / gcd(4 ld, 4096) groups of sets: one group when the stride is a multiple of 4 KiB (N = 1024),
+// two at 2 KiB, four at 1 KiB. The panels' distances (B 16, A 32 rows) then put up to 16 or
 // 32 prefetched lines into sets of 12 ways, beside the other operand's, and they evict one another
 // before use. So: B four rows a group, A two, at most the panels' distances. Measured in one process,
 // alternated, one thread, AVX-512, the panels' distances -> these: NN 256x1024x256 175.9 -> 189.5
@@ -140,14 +141,22 @@ NNFS_ALWAYS_INLINE void store_tile(xsimd::batch<float, Arch> (&c)[MR][NV], float
 // with N a multiple of 512, x1.17 on one thread and on two; other strides unchanged
 // (bench/results/prefetch-2026-11-26.md).
 template <class Arch>
-NNFS_ALWAYS_INLINE int64_t l1_set_groups(int64_t ld) {
+NNFS_ALWAYS_INLINE constexpr int64_t l1_set_groups(int64_t ld) {
     const int tz = std::countr_zero(static_cast<uint64_t>(ld)) + 2;  // gcd(4 ld, 4096) = 2^min(tz, 12)
     return tz >= 12 ? 1 : int64_t{1} << (12 - tz);
 }
 template <class Arch>
-NNFS_ALWAYS_INLINE int64_t prefetch_rows_in_place(int64_t ld, int64_t rows_a_group, int64_t most) {
+NNFS_ALWAYS_INLINE constexpr int64_t prefetch_rows(int64_t ld, int64_t rows_a_group, int64_t most) {
     const int64_t groups = l1_set_groups<Arch>(ld);
     return groups >= most / rows_a_group ? most : rows_a_group * groups;
+}
+template <class Arch>
+constexpr bool panels_keep_their_distances() {
+    for (int64_t ld = 1; ld <= 64; ++ld)
+        if (prefetch_rows<Arch>(ld, 4, NNFS_GEMM_PREFETCH_B) != NNFS_GEMM_PREFETCH_B ||
+            prefetch_rows<Arch>(ld, 2, NNFS_GEMM_PREFETCH_A) != NNFS_GEMM_PREFETCH_A)
+            return false;
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,10 +190,9 @@ struct MicroKernel {
                 __builtin_prefetch(C + i * ldc + NR - 1, 1, 3);
             }
         }
-        [[maybe_unused]] const int64_t b_ahead =
-            (ldb == NR ? NNFS_GEMM_PREFETCH_B : prefetch_rows_in_place<Arch>(ldb, 4, NNFS_GEMM_PREFETCH_B)) * ldb;
-        [[maybe_unused]] const int64_t a_ahead =
-            (csa == MR ? NNFS_GEMM_PREFETCH_A : prefetch_rows_in_place<Arch>(csa, 2, NNFS_GEMM_PREFETCH_A)) * csa;
+        static_assert(panels_keep_their_distances<Arch>() && NR <= 64 && MR <= 64);
+        [[maybe_unused]] const int64_t b_ahead = prefetch_rows<Arch>(ldb, 4, NNFS_GEMM_PREFETCH_B) * ldb;
+        [[maybe_unused]] const int64_t a_ahead = prefetch_rows<Arch>(csa, 2, NNFS_GEMM_PREFETCH_A) * csa;
         const auto step = [&] {
             if constexpr (PrefetchC) {  // (past the end of a panel: a harmless hint)
 #pragma GCC unroll 8
